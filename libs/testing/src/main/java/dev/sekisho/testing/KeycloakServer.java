@@ -1,0 +1,116 @@
+package dev.sekisho.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real Keycloak from keycloak-quarkus-dist (unpacked by the build), started with {@code kc.sh start-dev
+ * --import-realm} and the project's realm file.
+ */
+public final class KeycloakServer {
+
+    public static final String REALM = "sekisho";
+
+    private final Path home;
+    private final Path realmFile;
+    private final int httpPort;
+    private final int managementPort;
+    private final boolean inMemory;
+    private final Path log;
+    private Process process;
+
+    /**
+     * @param inMemory true for tests (dev-mem database: every start imports a fresh realm), false for ./sekisho
+     *                 (dev-file database under the Keycloak home: state survives restarts)
+     */
+    public KeycloakServer(Path home, Path realmFile, int httpPort, int managementPort, boolean inMemory, Path log) {
+        this.home = home;
+        this.realmFile = realmFile;
+        this.httpPort = httpPort;
+        this.managementPort = managementPort;
+        this.inMemory = inMemory;
+        this.log = log;
+    }
+
+    public synchronized String start(Duration timeout) {
+        if (!Files.isExecutable(home.resolve("bin/kc.sh"))) {
+            throw new IllegalStateException("no Keycloak at " + home + ": run the build (./mvnw verify) to unpack it,"
+                    + " or set SEKISHO_TEST_KEYCLOAK_URL to a running Keycloak with the sekisho realm");
+        }
+        try {
+            Path imports = Files.createDirectories(home.resolve("data/import"));
+            Files.copy(realmFile, imports.resolve("sekisho-realm.json"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot stage the realm file " + realmFile, e);
+        }
+        List<String> command = List.of(home.resolve("bin/kc.sh").toString(), "start-dev", "--import-realm",
+                "--http-host=127.0.0.1", "--http-port=" + httpPort, "--http-management-port=" + managementPort,
+                "--db=" + (inMemory ? "dev-mem" : "dev-file"), "--health-enabled=true", "--log-level=warn");
+        Map<String, String> environment = new java.util.HashMap<>(Map.of(
+                "JAVA_HOME", System.getProperty("java.home"),
+                "JAVA_OPTS_KC_HEAP", "-Xms64m -Xmx768m",
+                "KC_BOOTSTRAP_ADMIN_USERNAME", "admin",
+                "KC_BOOTSTRAP_ADMIN_PASSWORD", System.getenv().getOrDefault("SEKISHO_KEYCLOAK_ADMIN_PASSWORD", "admin")));
+        if (inMemory) {
+            // Tests fail logins back to back on purpose; Keycloak's quick-login lockout would turn the next
+            // test's valid login into a 60 s lockout. Throttling is auth-service's job and is tested there.
+            environment.put("SEKISHO_KC_QUICK_LOGIN_CHECK_MS", "0");
+        }
+        process = ServerProcess.start(command, log, environment);
+        awaitRealm(timeout);
+        return url();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    public synchronized long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
+    public synchronized void stop() {
+        if (process != null) {
+            ServerProcess.stop(process.toHandle(), 20);
+            process = null;
+        }
+    }
+
+    private void awaitRealm(Duration timeout) {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        URI discovery = URI.create(url() + "/realms/" + REALM + "/.well-known/openid-configuration");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Keycloak exited with " + process.exitValue() + "; see " + log + ":\n"
+                        + ServerProcess.tail(log));
+            }
+            try {
+                HttpResponse<Void> response = client.send(HttpRequest.newBuilder(discovery)
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+            Ports.sleep(250);
+        }
+        stop();
+        throw new IllegalStateException("Keycloak was not ready within " + timeout + "; see " + log + ":\n"
+                + ServerProcess.tail(log));
+    }
+}

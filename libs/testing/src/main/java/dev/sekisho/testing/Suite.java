@@ -1,0 +1,164 @@
+package dev.sekisho.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The five services as real processes, started from their built quarkus-app jars and configured through
+ * environment variables the way compose configures them. Used by the integration tests and by ./sekisho.
+ */
+public final class Suite {
+
+    /** The stores and identity provider the services are pointed at. */
+    public record Backends(PostgresServer.Connection postgres, String redisUrl, String keycloakUrl) {
+    }
+
+    private final Path repoRoot;
+    private final Path logs;
+    private final Backends backends;
+    private final Map<SekishoService, Integer> ports;
+    private final Map<SekishoService, Process> processes = new EnumMap<>(SekishoService.class);
+
+    public Suite(Path repoRoot, Path logs, Backends backends, Map<SekishoService, Integer> ports) {
+        this.repoRoot = repoRoot;
+        this.logs = logs;
+        this.backends = backends;
+        this.ports = new EnumMap<>(ports);
+    }
+
+    public static Map<SekishoService, Integer> defaultPorts() {
+        Map<SekishoService, Integer> ports = new EnumMap<>(SekishoService.class);
+        for (SekishoService service : SekishoService.values()) {
+            ports.put(service, service.defaultPort());
+        }
+        return ports;
+    }
+
+    public static Map<SekishoService, Integer> freePorts() {
+        Map<SekishoService, Integer> ports = new EnumMap<>(SekishoService.class);
+        for (SekishoService service : SekishoService.values()) {
+            ports.put(service, Ports.free());
+        }
+        return ports;
+    }
+
+    /** Starts every service and waits until all of them report ready. */
+    public Map<SekishoService, Process> start(Duration readyTimeout) {
+        for (SekishoService service : SekishoService.values()) {
+            Path jar = service.runnableJar(repoRoot);
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException(jar + " is missing: build first (./mvnw package)");
+            }
+            if (service.database() != null) {
+                PostgresServer.createDatabase(backends.postgres().withDatabase("postgres"), service.database());
+            }
+        }
+        for (SekishoService service : SekishoService.values()) {
+            processes.put(service, launch(service));
+        }
+        awaitReady(readyTimeout);
+        return Map.copyOf(processes);
+    }
+
+    public String url(SekishoService service) {
+        return "http://127.0.0.1:" + ports.get(service);
+    }
+
+    public int port(SekishoService service) {
+        return ports.get(service);
+    }
+
+    public void stop() {
+        processes.values().forEach(p -> ServerProcess.stop(p.toHandle(), 15));
+        processes.clear();
+    }
+
+    private Process launch(SekishoService service) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
+                "-jar", service.runnableJar(repoRoot).toString()));
+        return ServerProcess.start(command, logs.resolve(service.module() + ".log"), environment(service));
+    }
+
+    /** The same variables compose sets: Quarkus' own names, plus sekisho.* keys. */
+    Map<String, String> environment(SekishoService service) {
+        Map<String, String> env = new HashMap<>();
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(ports.get(service)));
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        env.put("SEKISHO_KEYCLOAK_URL", backends.keycloakUrl());
+        env.put("QUARKUS_REDIS_HOSTS", backends.redisUrl());
+        if (service.database() != null) {
+            PostgresServer.Connection db = backends.postgres().withDatabase(service.database());
+            env.put("QUARKUS_DATASOURCE_REACTIVE_URL", db.reactiveUrl());
+            env.put("QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl());
+            env.put("QUARKUS_DATASOURCE_USERNAME", db.user());
+            env.put("QUARKUS_DATASOURCE_PASSWORD", db.password());
+        }
+        String otlp = System.getenv("SEKISHO_OTLP_ENDPOINT");
+        if (otlp == null || otlp.isBlank()) {
+            env.put("QUARKUS_OTEL_SDK_DISABLED", "true");
+        } else {
+            env.put("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", otlp);
+        }
+        for (SekishoService peer : SekishoService.values()) {
+            env.put("SEKISHO_" + peer.name() + "_URL", url(peer));
+        }
+        return env;
+    }
+
+    private void awaitReady(Duration timeout) {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<SekishoService> waiting = new ArrayList<>(processes.keySet());
+        while (!waiting.isEmpty()) {
+            for (var it = waiting.iterator(); it.hasNext();) {
+                SekishoService service = it.next();
+                Process process = processes.get(service);
+                if (!process.isAlive()) {
+                    throw new IllegalStateException(service.module() + " exited with " + process.exitValue() + ":\n"
+                            + ServerProcess.tail(logs.resolve(service.module() + ".log")));
+                }
+                if (isReady(client, url(service))) {
+                    it.remove();
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not ready within " + timeout + ": " + waiting);
+            }
+            Ports.sleep(300);
+        }
+    }
+
+    public static boolean isReady(HttpClient client, String baseUrl) {
+        try {
+            HttpResponse<Void> response = client.send(HttpRequest.newBuilder(URI.create(baseUrl + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.discarding());
+            return response.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    static void ensureDirectory(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
