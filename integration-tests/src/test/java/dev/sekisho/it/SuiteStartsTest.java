@@ -1,0 +1,112 @@
+package dev.sekisho.it;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+import dev.sekisho.testing.SekishoService;
+import dev.sekisho.testing.SharedServers;
+import dev.sekisho.testing.Suite;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
+
+/** The packaged services, started as processes in the prod profile against real servers, as an operator runs them. */
+class SuiteStartsTest {
+
+    private static Suite suite;
+
+    @BeforeAll
+    static void startTheSuite() throws Exception {
+        Path root = Path.of(System.getProperty("sekisho.root"));
+        Path logs = Files.createDirectories(Path.of("target", "suite-logs"));
+        suite = new Suite(root, logs,
+                new Suite.Backends(SharedServers.postgres(), SharedServers.redis(), SharedServers.keycloak()),
+                Suite.freePorts());
+        suite.start(Duration.ofSeconds(180));
+    }
+
+    @AfterAll
+    static void stopTheSuite() {
+        if (suite != null) {
+            suite.stop();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SekishoService.class)
+    void everyServiceIsReadyWithItsRealDependencies(SekishoService service) {
+        given().baseUri(suite.url(service)).when().get("/q/health/ready").then()
+                .statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(SekishoService.class)
+    void everyServiceAnswersUnknownPathsWithAProblemInProd(SekishoService service) {
+        given().baseUri(suite.url(service)).when().get("/v1/definitely-not-here").then()
+                .statusCode(404)
+                .contentType("application/problem+json")
+                .body("type", equalTo("https://sekisho.dev/problems/not-found"));
+    }
+
+    @Test
+    void grpcReflectionOnTheRatelimitPortListsEnvoysRateLimitService() throws Exception {
+        List<String> services = listGrpcServices(suite.port(SekishoService.RATELIMIT));
+        assertTrue(services.contains("envoy.service.ratelimit.v3.RateLimitService"), services.toString());
+    }
+
+    private static List<String> listGrpcServices(int port) throws InterruptedException {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+            List<String> names = new ArrayList<>();
+            CountDownLatch done = new CountDownLatch(1);
+            Throwable[] failure = new Throwable[1];
+            StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+                    .serverReflectionInfo(new StreamObserver<>() {
+                        @Override
+                        public void onNext(ServerReflectionResponse response) {
+                            response.getListServicesResponse().getServiceList().stream()
+                                    .map(ServiceResponse::getName).forEach(names::add);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            failure[0] = t;
+                            done.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            done.countDown();
+                        }
+                    });
+            requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+            requests.onCompleted();
+            assertTrue(done.await(10, TimeUnit.SECONDS), "no reflection answer");
+            if (failure[0] != null) {
+                throw new AssertionError("reflection failed", failure[0]);
+            }
+            return names;
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+}
