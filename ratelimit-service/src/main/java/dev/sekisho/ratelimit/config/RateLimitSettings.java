@@ -1,0 +1,68 @@
+package dev.sekisho.ratelimit.config;
+
+import java.time.Duration;
+import java.util.Map;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Every setting of ratelimit-service ({@code sekisho.ratelimit.*}; environment: {@code SEKISHO_RATELIMIT_*}). */
+@ConfigMapping(prefix = "sekisho.ratelimit")
+public interface RateLimitSettings {
+
+    /** Directory of policy files (*.yaml, *.yml), one domain each; watched for changes. */
+    @WithDefault("config/ratelimit")
+    String policiesDir();
+
+    /** How often the policy directory is checked for changes. */
+    @WithDefault("2s")
+    Duration reloadInterval();
+
+    /** Decide, count and report, but allow everything (global shadow mode). */
+    @WithDefault("false")
+    boolean shadowMode();
+
+    /** Add RateLimit-Limit / -Remaining / -Reset to Envoy responses. */
+    @WithDefault("true")
+    boolean responseHeaders();
+
+    /** Fail mode for rules that do not name one: open (allow, marked degraded) or closed (deny, UNAVAILABLE). */
+    @WithDefault("open")
+    String defaultFailMode();
+
+    /** Keep keys that are over their limit in memory until their reset, so Redis is spared. */
+    @WithDefault("true")
+    boolean localCacheEnabled();
+
+    /** Upper bound on keys held by the local over-limit cache. */
+    @WithDefault("100000")
+    long localCacheSize();
+
+    /** Input limits: anything beyond them is INVALID_ARGUMENT / 400. */
+    Limits limits();
+
+    /** How often each instance refreshes its copy of the active blocks. */
+    @WithDefault("1s")
+    Duration blocksRefreshInterval();
+
+    /** Descriptor entry keys that carry an identity a block can name (entry key -> identity type). */
+    @WithDefault("remote_address=ip,masked_remote_address=ip,ip=ip,source_ip=ip,user=user,user_id=user,username=user,api_key=api_key,client_id=client,client=client")
+    Map<String, String> identityKeys();
+
+    interface Limits {
+        @WithDefault("64")
+        int maxDescriptors();
+
+        @WithDefault("16")
+        int maxEntries();
+
+        @WithDefault("256")
+        int maxKeyLength();
+
+        @WithDefault("1024")
+        int maxValueLength();
+
+        @WithDefault("1000000")
+        long maxHitsAddend();
+    }
+}

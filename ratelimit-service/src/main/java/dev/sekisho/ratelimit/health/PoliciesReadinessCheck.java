@@ -1,0 +1,39 @@
+package dev.sekisho.ratelimit.health;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+import dev.sekisho.ratelimit.policy.PolicyRegistry;
+
+/**
+ * Ready when a valid set of policies is in force. A refused reload keeps the service ready (the previous
+ * policies still apply) but is reported here, with its file, line and reason, until a valid set is loaded.
+ */
+@Readiness
+@ApplicationScoped
+public class PoliciesReadinessCheck implements HealthCheck {
+
+    @Inject
+    PolicyRegistry registry;
+
+    @Override
+    public HealthCheckResponse call() {
+        PolicyRegistry.Status status = registry.status();
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("rate-limit policies")
+                .status(status.loaded())
+                .withData("domains", status.domains())
+                .withData("files", status.files());
+        if (status.loadedAt() != null) {
+            response.withData("loadedAt", status.loadedAt().toString());
+        }
+        if (status.rejection() != null) {
+            response.withData("rejected", status.rejection());
+        }
+        return response.build();
+    }
+}
