@@ -58,6 +58,11 @@ public class ProblemMappers {
         if (status >= 500) {
             return unexpected(e, uri);
         }
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof JsonProcessingException unreadable) {
+                return unreadable(unreadable, uri); // the JSON reader wraps parse errors in a plain 400
+            }
+        }
         ProblemType type = ProblemType.forStatus(status);
         Problem problem = new Problem(type.uri(), type.title(), status, genericDetail(status), path(uri), List.of());
         Response.ResponseBuilder response = respond(problem);

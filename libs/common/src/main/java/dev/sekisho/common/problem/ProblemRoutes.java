@@ -3,6 +3,9 @@ package dev.sekisho.common.problem;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -14,8 +17,32 @@ import io.vertx.ext.web.RoutingContext;
 @ApplicationScoped
 public class ProblemRoutes {
 
+    /**
+     * Requests declaring a larger body are refused with a problem before anything reads them. Quarkus' own limit
+     * (quarkus.http.limits.max-body-size, set higher) stays the hard stop for bodies sent without a length.
+     */
+    @ConfigProperty(name = "sekisho.http.max-body-size", defaultValue = "1M")
+    MemorySize maxBodySize;
+
     void install(@Observes Router router) {
-        router.route().order(Integer.MAX_VALUE).handler(ctx -> write(ctx, Problem.of(ProblemType.NOT_FOUND, "No such resource.")));
+        router.route().order(Integer.MIN_VALUE).handler(ctx -> {
+            String length = ctx.request().getHeader("Content-Length");
+            if (length != null && isLongerThan(length, maxBodySize.asLongValue())) {
+                ctx.response().putHeader("Connection", "close");
+                write(ctx, Problem.of(ProblemType.PAYLOAD_TOO_LARGE,
+                        "The request body is larger than " + maxBodySize.asLongValue() + " bytes."));
+                return;
+            }
+            ctx.next();
+        });
+        router.route().order(Integer.MAX_VALUE).handler(ctx -> {
+            String contentType = ctx.request().getHeader("Content-Type");
+            if (contentType != null && contentType.startsWith("application/grpc")) {
+                ctx.next(); // gRPC shares the port; its handler answers unknown methods itself
+                return;
+            }
+            write(ctx, Problem.of(ProblemType.NOT_FOUND, "No such resource."));
+        });
         router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
             int status = ctx.statusCode();
             if (status == 413 || status == 400 || status == 404 || status == 405 || status == 415) {
@@ -25,6 +52,14 @@ public class ProblemRoutes {
                 ctx.next();
             }
         });
+    }
+
+    private static boolean isLongerThan(String contentLength, long limit) {
+        try {
+            return Long.parseLong(contentLength.trim()) > limit;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static void write(RoutingContext ctx, Problem problem) {
