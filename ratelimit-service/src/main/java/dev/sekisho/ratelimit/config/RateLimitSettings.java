@@ -1,7 +1,7 @@
 package dev.sekisho.ratelimit.config;
 
 import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -45,9 +45,9 @@ public interface RateLimitSettings {
     @WithDefault("1s")
     Duration blocksRefreshInterval();
 
-    /** Descriptor entry keys that carry an identity a block can name (entry key -> identity type). */
-    @WithDefault("remote_address=ip,masked_remote_address=ip,ip=ip,source_ip=ip,user=user,user_id=user,username=user,api_key=api_key,client_id=client,client=client")
-    Map<String, String> identityKeys();
+    /** Descriptor entry keys that carry an identity a block can name, as entry-key:identity-type pairs. */
+    @WithDefault("remote_address:ip,masked_remote_address:ip,ip:ip,source_ip:ip,user:user,user_id:user,username:user,api_key:api_key,client_id:client,client:client")
+    List<String> identityKeys();
 
     interface Limits {
         @WithDefault("64")

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -67,18 +68,23 @@ public final class PolicyLoader {
         PolicySet.Builder builder = PolicySet.builder();
         for (Path file : files) {
             String name = file.getFileName().toString();
+            String text = "";
             try {
                 if (Files.size(file) > MAX_FILE_BYTES) {
                     throw new InvalidPolicyException(name, 0, "larger than 1 MiB");
                 }
-                PolicyFile parsed = yaml.readValue(file.toFile(), PolicyFile.class);
+                text = Files.readString(file);
+                PolicyFile parsed = yaml.readValue(text, PolicyFile.class);
                 if (parsed == null) {
                     throw new InvalidPolicyException(name, 0, "empty file");
                 }
                 compile(name, parsed, builder);
             } catch (ValueInstantiationException e) {
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
-                throw new InvalidPolicyException(name, line(e.getLocation()), cause.getMessage());
+                throw new InvalidPolicyException(name, YamlLines.lineOf(text, e.getPath()), cause.getMessage());
+            } catch (JsonMappingException e) {
+                int line = YamlLines.lineOf(text, e.getPath());
+                throw new InvalidPolicyException(name, line > 0 ? line : line(e.getLocation()), e.getOriginalMessage());
             } catch (JsonProcessingException e) {
                 throw new InvalidPolicyException(name, line(e.getLocation()), e.getOriginalMessage());
             } catch (IOException e) {

@@ -244,15 +244,33 @@ public class RateLimitDecider {
 
     private Optional<BlockStore.Block> blockOf(List<PolicySet.Entry> entries) {
         for (PolicySet.Entry entry : entries) {
-            String type = settings.identityKeys().get(entry.key());
+            BlockStore.IdentityType type = identityKeys().get(entry.key());
             if (type != null) {
-                Optional<BlockStore.Block> block = blocks.blocked(BlockStore.IdentityType.parse(type), entry.value());
+                Optional<BlockStore.Block> block = blocks.blocked(type, entry.value());
                 if (block.isPresent()) {
                     return block;
                 }
             }
         }
         return Optional.empty();
+    }
+
+    private volatile Map<String, BlockStore.IdentityType> identityKeys;
+
+    /** Which descriptor keys name an identity (remote_address: an IP, user_id: a user, ...). */
+    private Map<String, BlockStore.IdentityType> identityKeys() {
+        Map<String, BlockStore.IdentityType> keys = identityKeys;
+        if (keys == null) {
+            keys = new java.util.HashMap<>();
+            for (String pair : settings.identityKeys()) {
+                String[] parts = pair.split(":", 2);
+                if (parts.length == 2) {
+                    keys.put(parts[0].trim(), BlockStore.IdentityType.parse(parts[1]));
+                }
+            }
+            identityKeys = keys = Map.copyOf(keys);
+        }
+        return keys;
     }
 
     private static List<String> flatten(List<PolicySet.Entry> entries) {
