@@ -121,10 +121,7 @@ public class RateLimitDecider {
                 ? Uni.createFrom().voidItem()
                 : limiter.decide(counters)
                         .invoke(verdicts -> apply(verdicts, counters, counterIndex, statuses))
-                        .onFailure().recoverWithItem(failure -> {
-                            failOpenOrClosed(failure, counters, counterIndex, statuses);
-                            return null;
-                        })
+                        .onFailure().recoverWithUni(failure -> failOpenOrClosed(failure, counters, counterIndex, statuses))
                         .replaceWithVoid();
         return redisPart.map(ignored -> {
             boolean overLimit = false;
@@ -190,7 +187,8 @@ public class RateLimitDecider {
         }
     }
 
-    private void failOpenOrClosed(Throwable failure, List<Counter> counters, List<Integer> index, Decision.Status[] statuses) {
+    private Uni<List<Verdict>> failOpenOrClosed(Throwable failure, List<Counter> counters, List<Integer> index,
+            Decision.Status[] statuses) {
         outage.report(failure);
         boolean closed = false;
         for (int c = 0; c < counters.size(); c++) {
@@ -204,8 +202,10 @@ public class RateLimitDecider {
             for (int c = 0; c < counters.size(); c++) {
                 metrics.count(counters.get(c).rule(), Decision.Outcome.DEGRADED);
             }
-            throw ProblemException.unavailable("Rate-limit state is unreachable and the policy fails closed; retry shortly.", 1);
+            return Uni.createFrom().failure(
+                    ProblemException.unavailable("Rate-limit state is unreachable and the policy fails closed; retry shortly.", 1));
         }
+        return Uni.createFrom().nullItem();
     }
 
     private Decision.Status limited(Rule rule, long remaining, long reset, long retry) {

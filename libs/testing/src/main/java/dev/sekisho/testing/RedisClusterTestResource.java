@@ -1,0 +1,34 @@
+package dev.sekisho.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/** A three-master Redis Cluster for the test classes that use it, with the Quarkus client in cluster mode. */
+public class RedisClusterTestResource implements QuarkusTestResourceLifecycleManager {
+
+    private RedisCluster cluster;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            Path data = Files.createTempDirectory("sekisho-redis-cluster");
+            cluster = new RedisCluster(data, SharedServers.logFile("redis-cluster").getParent());
+            String hosts = cluster.start();
+            return Map.of("quarkus.redis.hosts", hosts, "quarkus.redis.client-type", "cluster");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (cluster != null) {
+            cluster.stop();
+        }
+    }
+}

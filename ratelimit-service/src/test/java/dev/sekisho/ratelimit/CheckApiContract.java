@@ -1,0 +1,170 @@
+package dev.sekisho.ratelimit;
+
+import static dev.sekisho.ratelimit.Grpc.descriptor;
+import static dev.sekisho.ratelimit.Grpc.request;
+import static dev.sekisho.ratelimit.Grpc.unique;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.sekisho.ratelimit.v1.BlockRequest;
+import dev.sekisho.ratelimit.v1.CheckRequest;
+import dev.sekisho.ratelimit.v1.CheckResponse;
+import dev.sekisho.ratelimit.v1.Identity;
+import dev.sekisho.ratelimit.v1.IdentityType;
+import dev.sekisho.ratelimit.v1.Key;
+import dev.sekisho.ratelimit.v1.ListPoliciesRequest;
+import dev.sekisho.ratelimit.v1.RateLimiterGrpc;
+import dev.sekisho.ratelimit.v1.UnblockRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.restassured.http.ContentType;
+
+/** Sekisho's own API: named policies with a cost, over REST and gRPC, and blocks. */
+abstract class CheckApiContract {
+
+    @TestHTTPResource("/")
+    URL url;
+
+    @Test
+    void restAnswers200ThenA429ProblemWithRetryAfter() {
+        Map<String, Object> body = Map.of("policy", "fixed-3-per-hour", "keys", Map.of("fixed", unique()));
+        for (int remaining = 2; remaining >= 0; remaining--) {
+            given().contentType(ContentType.JSON).body(body).when().post("/v1/ratelimit/check").then()
+                    .statusCode(200)
+                    .body("allowed", equalTo(true))
+                    .body("remaining", equalTo(remaining))
+                    .header("RateLimit-Limit", "3, 3;w=3600")
+                    .header("RateLimit-Remaining", String.valueOf(remaining));
+        }
+        given().contentType(ContentType.JSON).body(body).when().post("/v1/ratelimit/check").then()
+                .statusCode(429)
+                .contentType("application/problem+json")
+                .body("type", equalTo("https://sekisho.dev/problems/rate-limited"))
+                .header("Retry-After", not(equalTo(null)))
+                .header("RateLimit-Remaining", "0");
+    }
+
+    @Test
+    void costCountsThatManyUnits() {
+        Map<String, Object> body = Map.of("policy", "fixed-3-per-hour", "keys", Map.of("fixed", unique()), "cost", 2);
+        given().contentType(ContentType.JSON).body(body).post("/v1/ratelimit/check").then().statusCode(200).body("remaining", equalTo(1));
+        given().contentType(ContentType.JSON).body(body).post("/v1/ratelimit/check").then().statusCode(429);
+    }
+
+    @Test
+    void tenantsGetTheirOwnRate() {
+        String key = unique();
+        Map<String, Object> big = Map.of("policy", "per-tenant", "keys", Map.of("tenant_key", key), "tenant", "big");
+        for (int i = 0; i < 3; i++) {
+            given().contentType(ContentType.JSON).body(big).post("/v1/ratelimit/check").then().statusCode(200);
+        }
+        given().contentType(ContentType.JSON).body(big).post("/v1/ratelimit/check").then().statusCode(429);
+        Map<String, Object> small = Map.of("policy", "per-tenant", "keys", Map.of("tenant_key", key), "tenant", "small");
+        given().contentType(ContentType.JSON).body(small).post("/v1/ratelimit/check").then().statusCode(200);
+        given().contentType(ContentType.JSON).body(small).post("/v1/ratelimit/check").then().statusCode(429);
+    }
+
+    @Test
+    void grpcCheckMatchesRest() {
+        var channel = Grpc.channel(url);
+        try {
+            var limiter = RateLimiterGrpc.newBlockingStub(channel);
+            CheckRequest request = CheckRequest.newBuilder().setPolicy("bucket-3-per-hour")
+                    .addKeys(Key.newBuilder().setName("bucket").setValue(unique())).build();
+            for (int i = 0; i < 3; i++) {
+                assertTrue(limiter.check(request).getAllowed());
+            }
+            CheckResponse denied = limiter.check(request);
+            assertFalse(denied.getAllowed());
+            assertEquals(0, denied.getRemaining());
+            long retry = denied.getRetryAfter().getSeconds();
+            assertTrue(retry >= 1190 && retry <= 1200, "a token every 20 minutes, retry " + retry);
+
+            assertTrue(limiter.listPolicies(ListPoliciesRequest.getDefaultInstance()).getPoliciesList().stream()
+                    .anyMatch(p -> p.getName().equals("five-per-90s") && p.getWindow().getSeconds() == 90));
+
+            var e = assertThrows(StatusRuntimeException.class, () -> limiter.check(CheckRequest.newBuilder().setPolicy("nope").build()));
+            assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+            e = assertThrows(StatusRuntimeException.class, () -> limiter.check(CheckRequest.newBuilder().setPolicy("fixed-3-per-hour").build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void badRequestsAreProblemsAndChangeNothing() {
+        given().contentType(ContentType.JSON).body("{\"policy\": ").post("/v1/ratelimit/check").then()
+                .statusCode(400).body("type", equalTo("https://sekisho.dev/problems/malformed-body"));
+        given().contentType(ContentType.JSON).body(Map.of("keys", Map.of())).post("/v1/ratelimit/check").then()
+                .statusCode(400).body("type", equalTo("https://sekisho.dev/problems/validation-failed"))
+                .body("errors.field", hasItem("policy"));
+        given().contentType(ContentType.JSON).body(Map.of("policy", "no-such-policy", "keys", Map.of())).post("/v1/ratelimit/check").then()
+                .statusCode(404).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).body(Map.of("policy", "fixed-3-per-hour", "keys", Map.of("other", "x")))
+                .post("/v1/ratelimit/check").then().statusCode(400).body("detail", containsString("needs the key fixed"));
+        given().contentType(ContentType.JSON).body(Map.of("policy", "fixed-3-per-hour", "keys", Map.of("fixed", "x"), "cost", -1))
+                .post("/v1/ratelimit/check").then().statusCode(400);
+        given().contentType(ContentType.TEXT).body("policy=x").post("/v1/ratelimit/check").then().statusCode(415)
+                .contentType("application/problem+json");
+        given().contentType(ContentType.JSON).body("{\"policy\":\"fixed-3-per-hour\",\"keys\":{\"fixed\":\"" + "x".repeat(2_000_000) + "\"}}")
+                .post("/v1/ratelimit/check").then().statusCode(413).contentType("application/problem+json");
+    }
+
+    @Test
+    void aBlockedIdentityIsDeniedEverywhereUntilUnblocked() {
+        String ip = "203.0.113." + (int) (Math.random() * 200);
+        given().contentType(ContentType.JSON)
+                .body(Map.of("type", "ip", "value", ip, "durationSeconds", 600, "reason", "credential stuffing"))
+                .post("/v1/ratelimit/blocks").then().statusCode(201).body("value", equalTo(ip));
+        given().get("/v1/ratelimit/blocks?type=ip").then().statusCode(200).body("value", hasItem(ip));
+
+        var channel = Grpc.channel(url);
+        try {
+            var envoy = RateLimitServiceGrpc.newBlockingStub(channel);
+            RateLimitResponse blocked = envoy.shouldRateLimit(request("any-domain", descriptor("remote_address", ip)));
+            assertEquals(RateLimitResponse.Code.OVER_LIMIT, blocked.getOverallCode(), "blocked even without a rule");
+
+            var limiter = RateLimiterGrpc.newBlockingStub(channel);
+            assertTrue(limiter.unblock(UnblockRequest.newBuilder()
+                    .setIdentity(Identity.newBuilder().setType(IdentityType.IDENTITY_TYPE_IP).setValue(ip)).build()).getRemoved());
+            assertEquals(RateLimitResponse.Code.OK,
+                    envoy.shouldRateLimit(request("any-domain", descriptor("remote_address", ip))).getOverallCode());
+
+            var e = assertThrows(StatusRuntimeException.class, () -> limiter.block(BlockRequest.newBuilder()
+                    .setIdentity(Identity.newBuilder().setType(IdentityType.IDENTITY_TYPE_USER).setValue("mallory")).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), "a block needs a duration");
+        } finally {
+            channel.shutdownNow();
+        }
+        given().delete("/v1/ratelimit/blocks/ip/" + ip).then().statusCode(404);
+        given().contentType(ContentType.JSON).body(Map.of("type", "planet", "value", "x", "durationSeconds", 5))
+                .post("/v1/ratelimit/blocks").then().statusCode(400);
+    }
+
+    @Test
+    void decisionsAreCountedPerPolicyAndOutcome() {
+        Map<String, Object> body = Map.of("policy", "five-per-90s", "keys", Map.of("odd_window", unique()));
+        for (int i = 0; i < 6; i++) {
+            given().contentType(ContentType.JSON).body(body).post("/v1/ratelimit/check");
+        }
+        given().accept("text/plain").get("/q/metrics").then().statusCode(200)
+                .body(containsString("sekisho_ratelimit_decisions_total{outcome=\"limited\",policy=\"five-per-90s\""))
+                .body(containsString("sekisho_ratelimit_decision_seconds_bucket"));
+    }
+}
