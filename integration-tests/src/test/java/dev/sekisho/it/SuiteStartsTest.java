@@ -4,22 +4,17 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
 import dev.sekisho.testing.SekishoService;
-import dev.sekisho.testing.SharedServers;
 import dev.sekisho.testing.Suite;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -35,20 +30,8 @@ class SuiteStartsTest {
     private static Suite suite;
 
     @BeforeAll
-    static void startTheSuite() throws Exception {
-        Path root = Path.of(System.getProperty("sekisho.root"));
-        Path logs = Files.createDirectories(Path.of("target", "suite-logs"));
-        suite = new Suite(root, logs,
-                new Suite.Backends(SharedServers.postgres(), SharedServers.redis(), SharedServers.keycloak()),
-                Suite.freePorts());
-        suite.start(Duration.ofSeconds(180));
-    }
-
-    @AfterAll
-    static void stopTheSuite() {
-        if (suite != null) {
-            suite.stop();
-        }
+    static void startTheSuite() {
+        suite = RunningSuite.get();
     }
 
     @ParameterizedTest

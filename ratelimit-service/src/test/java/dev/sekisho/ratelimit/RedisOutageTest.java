@@ -41,7 +41,7 @@ class RedisOutageTest {
     public static class ShortTimeout implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("dev.sekisho.ratelimit.limiter.RedisLimiter/decide/Timeout/value", "100");
+            return Map.of("sekisho.ratelimit.redis-timeout", "100ms");
         }
     }
 

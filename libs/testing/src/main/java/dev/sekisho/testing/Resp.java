@@ -1,8 +1,8 @@
 package dev.sekisho.testing;
 
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -21,18 +21,19 @@ public final class Resp {
         URI uri = URI.create(redisUrl);
         try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
             socket.setSoTimeout(2000);
-            StringBuilder request = new StringBuilder("*").append(command.length).append("\r\n");
+            ByteArrayOutputStream request = new ByteArrayOutputStream();
+            request.writeBytes(("*" + command.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
             for (String part : command) {
-                request.append('$').append(part.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(part).append("\r\n");
+                byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+                request.writeBytes(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                request.writeBytes(bytes);
+                request.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
             }
             OutputStream out = socket.getOutputStream();
-            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+            out.write(request.toByteArray());
             out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            String line = in.readLine();
-            if (line == null) {
-                throw new IOException("connection closed");
-            }
+            InputStream in = socket.getInputStream();
+            String line = line(in);
             return switch (line.charAt(0)) {
                 case '+', '-', ':' -> line;
                 case '$' -> {
@@ -40,19 +41,32 @@ public final class Resp {
                     if (length < 0) {
                         yield null;
                     }
-                    char[] body = new char[length];
-                    int read = 0;
-                    while (read < length) {
-                        int n = in.read(body, read, length - read);
-                        if (n < 0) {
-                            throw new IOException("connection closed");
-                        }
-                        read += n;
+                    byte[] body = in.readNBytes(length);
+                    if (body.length < length) {
+                        throw new IOException("connection closed");
                     }
-                    yield new String(body);
+                    line(in); // the CRLF after the bulk string
+                    yield new String(body, StandardCharsets.UTF_8);
                 }
                 default -> throw new IOException("unexpected reply " + line);
             };
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int previous = -1;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed");
+            }
+            if (previous == '\r' && b == '\n') {
+                byte[] bytes = line.toByteArray();
+                return new String(bytes, 0, bytes.length - 1, StandardCharsets.UTF_8);
+            }
+            line.write(b);
+            previous = b;
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.sekisho.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +28,9 @@ public final class Suite {
     private final Path logs;
     private final Backends backends;
     private final Map<SekishoService, Integer> ports;
-    private final Map<SekishoService, Process> processes = new EnumMap<>(SekishoService.class);
+    private final Map<SekishoService, ServiceLauncher> processes = new EnumMap<>(SekishoService.class);
+    private final List<ServiceLauncher> extras = new ArrayList<>();
+    private final Map<String, String> extraEnvironment = new HashMap<>();
 
     public Suite(Path repoRoot, Path logs, Backends backends, Map<SekishoService, Integer> ports) {
         this.repoRoot = repoRoot;
@@ -66,10 +67,27 @@ public final class Suite {
             }
         }
         for (SekishoService service : SekishoService.values()) {
-            processes.put(service, launch(service));
+            processes.put(service, ServiceLauncher.launch(repoRoot, service, ports.get(service), environment(service), log(service)));
         }
         awaitReady(readyTimeout);
-        return Map.copyOf(processes);
+        Map<SekishoService, Process> started = new EnumMap<>(SekishoService.class);
+        processes.forEach((service, launched) -> started.put(service, launched.process()));
+        return started;
+    }
+
+    /** Extra environment for every service (e.g. SEKISHO_RATELIMIT_POLICIES_DIR), before start. */
+    public Suite withEnvironment(String name, String value) {
+        extraEnvironment.put(name, value);
+        return this;
+    }
+
+    /** Another instance of a service on its own port, sharing the same stores; waits until it is ready. */
+    public String startAnother(SekishoService service, int port, Duration readyTimeout) {
+        Path log = logs.resolve(service.module() + "-" + port + ".log");
+        ServiceLauncher launched = ServiceLauncher.launch(repoRoot, service, port, environment(service), log);
+        extras.add(launched);
+        launched.awaitReady(readyTimeout, log);
+        return launched.url();
     }
 
     public String url(SekishoService service) {
@@ -81,22 +99,19 @@ public final class Suite {
     }
 
     public void stop() {
-        processes.values().forEach(p -> ServerProcess.stop(p.toHandle(), 15));
+        extras.forEach(ServiceLauncher::stop);
+        extras.clear();
+        processes.values().forEach(ServiceLauncher::stop);
         processes.clear();
     }
 
-    private Process launch(SekishoService service) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
-                "-jar", service.runnableJar(repoRoot).toString()));
-        return ServerProcess.start(command, logs.resolve(service.module() + ".log"), environment(service));
+    private Path log(SekishoService service) {
+        return logs.resolve(service.module() + ".log");
     }
 
     /** The same variables compose sets: Quarkus' own names, plus sekisho.* keys. */
     Map<String, String> environment(SekishoService service) {
         Map<String, String> env = new HashMap<>();
-        env.put("QUARKUS_HTTP_PORT", String.valueOf(ports.get(service)));
-        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("SEKISHO_KEYCLOAK_URL", backends.keycloakUrl());
         env.put("QUARKUS_REDIS_HOSTS", backends.redisUrl());
         if (service.database() != null) {
@@ -115,6 +130,9 @@ public final class Suite {
         for (SekishoService peer : SekishoService.values()) {
             env.put("SEKISHO_" + peer.name() + "_URL", url(peer));
         }
+        env.put("SEKISHO_RATELIMIT_POLICIES_DIR", repoRoot.resolve("deploy/ratelimit").toString());
+        env.put("QUARKUS_GRPC_CLIENTS_ALERTS_PORT", String.valueOf(ports.get(SekishoService.ALERT)));
+        env.putAll(extraEnvironment);
         return env;
     }
 
@@ -125,12 +143,12 @@ public final class Suite {
         while (!waiting.isEmpty()) {
             for (var it = waiting.iterator(); it.hasNext();) {
                 SekishoService service = it.next();
-                Process process = processes.get(service);
-                if (!process.isAlive()) {
-                    throw new IllegalStateException(service.module() + " exited with " + process.exitValue() + ":\n"
-                            + ServerProcess.tail(logs.resolve(service.module() + ".log")));
+                ServiceLauncher launched = processes.get(service);
+                if (!launched.process().isAlive()) {
+                    throw new IllegalStateException(service.module() + " exited with " + launched.process().exitValue() + ":\n"
+                            + ServerProcess.tail(log(service)));
                 }
-                if (isReady(client, url(service))) {
+                if (launched.isReady(client)) {
                     it.remove();
                 }
             }
@@ -154,11 +172,4 @@ public final class Suite {
         }
     }
 
-    static void ensureDirectory(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -18,6 +18,10 @@ public interface RateLimitSettings {
     @WithDefault("2s")
     Duration reloadInterval();
 
+    /** How long a decision may wait on Redis before each policy's fail mode decides instead. */
+    @WithDefault("50ms")
+    Duration redisTimeout();
+
     /** Decide, count and report, but allow everything (global shadow mode). */
     @WithDefault("false")
     boolean shadowMode();

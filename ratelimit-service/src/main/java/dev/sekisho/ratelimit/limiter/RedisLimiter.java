@@ -1,6 +1,8 @@
 package dev.sekisho.ratelimit.limiter;
 
+import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -11,8 +13,8 @@ import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
-import org.eclipse.microprofile.faulttolerance.Timeout;
 
+import dev.sekisho.ratelimit.config.RateLimitSettings;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -36,7 +38,10 @@ public class RedisLimiter {
     @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone")
     String clientType;
 
-    @Timeout(value = 50, unit = ChronoUnit.MILLIS)
+    @Inject
+    RateLimitSettings settings;
+
+    /** Decides the counters; fails with a TimeoutException when Redis has not answered within the timeout. */
     @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 1000, delayUnit = ChronoUnit.MILLIS,
             successThreshold = 2)
     public Uni<List<Verdict>> decide(List<Counter> counters) {
@@ -51,7 +56,9 @@ public class RedisLimiter {
         Uni<List<List<Verdict>>> all = calls.size() == 1
                 ? calls.get(0).map(List::of)
                 : Uni.join().all(calls).andFailFast();
-        return all.map(results -> {
+        Duration timeout = settings.redisTimeout();
+        return all.ifNoItem().after(timeout).failWith(() -> new TimeoutException("Redis did not answer within " + timeout))
+                .map(results -> {
             Verdict[] ordered = new Verdict[counters.size()];
             for (int g = 0; g < groups.size(); g++) {
                 List<Integer> group = groups.get(g);

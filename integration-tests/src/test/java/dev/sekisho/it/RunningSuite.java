@@ -1,0 +1,49 @@
+package dev.sekisho.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import dev.sekisho.testing.PolicyFiles;
+import dev.sekisho.testing.SharedServers;
+import dev.sekisho.testing.Suite;
+
+/**
+ * The five packaged services, started once for every integration test class of this JVM against the shared
+ * PostgreSQL, Redis and Keycloak, and stopped when the JVM exits. Rate-limit policies: the suite's own
+ * (deploy/ratelimit) plus the integration tests' (src/test/resources/policies).
+ */
+final class RunningSuite {
+
+    private static Suite suite;
+
+    private RunningSuite() {
+    }
+
+    static synchronized Suite get() {
+        if (suite == null) {
+            try {
+                Path root = Path.of(System.getProperty("sekisho.root"));
+                Path logs = Files.createDirectories(Path.of("target", "suite-logs"));
+                Path policies = Files.createTempDirectory("sekisho-it-policies");
+                PolicyFiles.copy(List.of(root.resolve("deploy/ratelimit"), Path.of("src/test/resources/policies")), policies);
+                Suite started = new Suite(root, logs,
+                        new Suite.Backends(SharedServers.postgres(), SharedServers.redis(), SharedServers.keycloak()),
+                        Suite.freePorts())
+                        .withEnvironment("SEKISHO_RATELIMIT_POLICIES_DIR", policies.toString())
+                        // counting across instances is what is tested here, not the fail-open answer a busy
+                        // two-core machine would give past the 50 ms production timeout
+                        .withEnvironment("SEKISHO_RATELIMIT_REDIS_TIMEOUT", "1s");
+                started.start(Duration.ofSeconds(180));
+                Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "sekisho-suite-stop"));
+                suite = started;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return suite;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.sekisho.testing;
+
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** One service started from its built quarkus-app jar as a process of its own, the way an operator runs it. */
+public final class ServiceLauncher {
+
+    private final Process process;
+    private final int port;
+
+    private ServiceLauncher(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /** Starts the service without waiting. */
+    public static ServiceLauncher launch(Path repoRoot, SekishoService service, int port, Map<String, String> environment, Path log) {
+        java.util.HashMap<String, String> env = new java.util.HashMap<>(environment);
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        env.putIfAbsent("QUARKUS_HTTP_HOST", "127.0.0.1");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
+                "-jar", service.runnableJar(repoRoot).toString());
+        return new ServiceLauncher(ServerProcess.start(command, log, env), port);
+    }
+
+    /** Starts the service and waits until its readiness check is UP. */
+    public static ServiceLauncher start(Path repoRoot, SekishoService service, int port, Map<String, String> environment, Path log) {
+        ServiceLauncher launched = launch(repoRoot, service, port, environment, log);
+        launched.awaitReady(Duration.ofSeconds(120), log);
+        return launched;
+    }
+
+    public void awaitReady(Duration timeout, Path log) {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!isReady(client)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("exited with " + process.exitValue() + ":\n" + ServerProcess.tail(log));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not ready within " + timeout + "; see " + log);
+            }
+            Ports.sleep(300);
+        }
+    }
+
+    public boolean isReady(HttpClient client) {
+        return Suite.isReady(client, url());
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public void stop() {
+        ServerProcess.stop(process.toHandle(), 15);
+    }
+}
