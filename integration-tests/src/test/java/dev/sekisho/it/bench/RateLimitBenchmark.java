@@ -76,10 +76,16 @@ public final class RateLimitBenchmark {
                 """);
         RedisServer redis = new RedisServer(Ports.free(), work.resolve("redis"), work.resolve("redis.log"), List.of());
         String redisUrl = redis.start();
-        Map<String, String> env = Map.of("QUARKUS_REDIS_HOSTS", redisUrl,
+        Map<String, String> env = new java.util.HashMap<>(Map.of("QUARKUS_REDIS_HOSTS", redisUrl,
                 "SEKISHO_RATELIMIT_POLICIES_DIR", policies.toString(),
                 "QUARKUS_OTEL_SDK_DISABLED", "true",
-                "QUARKUS_LOG_LEVEL", "WARN");
+                "QUARKUS_LOG_LEVEL", "WARN"));
+        String jvmOptions = System.getProperty("bench.service-jvm-options", "");
+        if (!jvmOptions.isBlank()) {
+            System.setProperty("sekisho.service.jvm-options", jvmOptions);
+        }
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.env."))
+                .forEach(k -> env.put(k.substring("bench.env.".length()), System.getProperty(k)));
         ServiceLauncher cached = ServiceLauncher.start(root, SekishoService.RATELIMIT, Ports.free(), env, work.resolve("cache-on.log"));
         ServiceLauncher uncached = ServiceLauncher.start(root, SekishoService.RATELIMIT, Ports.free(),
                 merge(env, Map.of("SEKISHO_RATELIMIT_LOCAL_CACHE_ENABLED", "false")), work.resolve("cache-off.log"));
@@ -106,6 +112,10 @@ public final class RateLimitBenchmark {
             System.out.printf("# ratelimit-service benchmark: concurrency %d, warm-up %ds, measured %ds, %d cores, %s%n%n",
                     CONCURRENCY, WARMUP.toSeconds(), MEASURE.toSeconds(), Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+            // both service instances and both client paths get compiled before anything is measured
+            for (Call call : List.of(allowed, overCached, overUncached, directLua)) {
+                run(call, WARMUP, null);
+            }
             Result lua = closedLoop("Lua script direct (EVALSHA, same Redis)", directLua);
             Result svc = closedLoop("ShouldRateLimit via ratelimit-service (allowed)", allowed);
             Result half = openLoop("ShouldRateLimit at 50% of its peak (open loop)", allowed, svc.perSecond() / 2);

@@ -22,9 +22,12 @@ public final class ServiceLauncher {
         java.util.HashMap<String, String> env = new java.util.HashMap<>(environment);
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
         env.putIfAbsent("QUARKUS_HTTP_HOST", "127.0.0.1");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
-                "-jar", service.runnableJar(repoRoot).toString());
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // small and frugal by default: five services share a laptop (or two CI cores); benchmarks may ask more
+        String jvmOptions = System.getProperty("sekisho.service.jvm-options", "-Xmx256m -XX:+UseSerialGC");
+        command.addAll(List.of(jvmOptions.trim().split("\\s+")));
+        command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-jar", service.runnableJar(repoRoot).toString()));
         return new ServiceLauncher(ServerProcess.start(command, log, env), port);
     }
 

@@ -22,6 +22,10 @@ public interface RateLimitSettings {
     @WithDefault("50ms")
     Duration redisTimeout();
 
+    /** Long-lived Redis connections decisions are pipelined on (per instance). */
+    @WithDefault("2")
+    int redisConnections();
+
     /** Decide, count and report, but allow everything (global shadow mode). */
     @WithDefault("false")
     boolean shadowMode();

@@ -2,12 +2,15 @@ package dev.sekisho.ratelimit.limiter;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -16,10 +19,11 @@ import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
 
 import dev.sekisho.ratelimit.config.RateLimitSettings;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
-import io.vertx.mutiny.redis.client.Command;
 
 /**
  * Decides counters in Redis: one EVALSHA per algorithm with every counter of that algorithm (standalone), or one
@@ -40,6 +44,18 @@ public class RedisLimiter {
 
     @Inject
     RateLimitSettings settings;
+
+    /**
+     * A few long-lived connections, each pipelining every call in flight, instead of the pool: a pooled
+     * connection carries one call at a time, and at high concurrency calls would wait for a connection.
+     */
+    private AtomicReferenceArray<Uni<RedisConnection>> connections;
+    private final AtomicInteger next = new AtomicInteger();
+
+    @PostConstruct
+    void init() {
+        connections = new AtomicReferenceArray<>(Math.max(1, settings.redisConnections()));
+    }
 
     /** Decides the counters; fails with a TimeoutException when Redis has not answered within the timeout. */
     @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 1000, delayUnit = ChronoUnit.MILLIS,
@@ -97,10 +113,28 @@ public class RedisLimiter {
             keys.add(counter.key());
             counter.appendArgs(args);
         }
-        return redis.send(request(Command.EVALSHA, script.sha(), keys, args))
-                .onFailure(RedisLimiter::isNoScript)
-                .recoverWithUni(() -> redis.send(request(Command.EVAL, script.source(), keys, args)))
+        return connection().flatMap(connection -> connection.send(request(Command.EVALSHA, script.sha(), keys, args))
+                        .onFailure(RedisLimiter::isNoScript)
+                        .recoverWithUni(() -> connection.send(request(Command.EVAL, script.source(), keys, args))))
                 .map(response -> verdicts(response, group.size()));
+    }
+
+    /** The next connection, round robin; a connection that failed or closed is replaced on its next use. */
+    private Uni<RedisConnection> connection() {
+        int slot = Math.floorMod(next.getAndIncrement(), connections.length());
+        Uni<RedisConnection> current = connections.get(slot);
+        if (current != null) {
+            return current;
+        }
+        Uni<RedisConnection>[] holder = new Uni[1];
+        holder[0] = redis.connect()
+                .invoke(connection -> {
+                    connection.exceptionHandler(e -> connections.compareAndSet(slot, holder[0], null));
+                    connection.endHandler(() -> connections.compareAndSet(slot, holder[0], null));
+                })
+                .onFailure().invoke(() -> connections.compareAndSet(slot, holder[0], null))
+                .memoize().indefinitely();
+        return connections.compareAndSet(slot, null, holder[0]) ? holder[0] : connection();
     }
 
     private static Request request(Command command, String script, List<String> keys, List<String> args) {
