@@ -11,8 +11,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -119,12 +117,13 @@ public final class RateLimitBenchmark {
             Result lua = closedLoop("Lua script direct (EVALSHA, same Redis)", directLua);
             Result svc = closedLoop("ShouldRateLimit via ratelimit-service (allowed)", allowed);
             Result half = openLoop("ShouldRateLimit at 50% of its peak (open loop)", allowed, svc.perSecond() / 2);
+            Result tenth = openLoop("ShouldRateLimit at 10% of its peak (open loop)", allowed, svc.perSecond() / 10);
             Result over = closedLoop("over-limit key, local cache on", overCached);
             Result overOff = closedLoop("over-limit key, local cache off", overUncached);
 
             System.out.println("| path | decisions/s | p50 µs | p99 µs | p99.9 µs |");
             System.out.println("|---|---:|---:|---:|---:|");
-            for (Result r : List.of(lua, svc, half, over, overOff)) {
+            for (Result r : List.of(lua, svc, half, tenth, over, overOff)) {
                 System.out.println(r.row());
             }
             System.out.printf("%nservice / direct Lua throughput: %.0f%% (target >= 60%%)%n", 100 * svc.perSecond() / lua.perSecond());
@@ -216,19 +215,24 @@ public final class RateLimitBenchmark {
         Recorder recorder = new Recorder(3);
         for (Duration phase : List.of(WARMUP, MEASURE)) {
             recorder.reset();
-            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
             long intervalNanos = (long) (1e9 / perSecond);
             long begin = System.nanoTime();
-            AtomicLong sent = new AtomicLong();
-            ticker.scheduleAtFixedRate(() -> {
-                long due = (System.nanoTime() - begin) / intervalNanos;
-                while (sent.get() < due) {
-                    long intended = begin + sent.getAndIncrement() * intervalNanos;
-                    call.issue(sent.get(), () -> recorder.recordValue(Math.max(0, System.nanoTime() - intended)), e -> { });
+            long end = begin + phase.toNanos();
+            Thread sender = new Thread(() -> {
+                for (long i = 0;; i++) {
+                    long intended = begin + i * intervalNanos;
+                    if (intended >= end) {
+                        return;
+                    }
+                    long wait;
+                    while ((wait = intended - System.nanoTime()) > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                    call.issue(i, () -> recorder.recordValue(Math.max(0, System.nanoTime() - intended)), e -> { });
                 }
-            }, 0, 1, TimeUnit.MILLISECONDS);
-            Thread.sleep(phase.toMillis());
-            ticker.shutdownNow();
+            }, "open-loop-sender");
+            sender.start();
+            sender.join();
             Thread.sleep(200);
         }
         var h = recorder.getIntervalHistogram();
