@@ -1,0 +1,35 @@
+package dev.sekisho.audit.config;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of audit-service ({@code sekisho.audit.*}; environment {@code SEKISHO_AUDIT_*}). */
+@ConfigMapping(prefix = "sekisho.audit")
+public interface AuditSettings {
+
+    /** A signed checkpoint is written after this many events ... */
+    @WithDefault("1000")
+    int checkpointEvery();
+
+    /** ... or this long after the last one, whichever comes first (when there are new events). */
+    @WithDefault("10s")
+    Duration checkpointInterval();
+
+    /** PKCS#8 Ed25519 private key; created on first start when missing. Keep it out of the database. */
+    @WithDefault(".sekisho/audit-signing.key")
+    String signingKeyFile();
+
+    /** Events in one append transaction at most. */
+    @WithDefault("500")
+    int batchSize();
+
+    /** How far in the future occurred_at may be (clock skew between services). */
+    @WithDefault("5m")
+    Duration maxClockSkew();
+
+    /** Upper bound for one event's attributes, all keys and values together, in characters. */
+    @WithDefault("16384")
+    int maxAttributesSize();
+}

@@ -1,0 +1,44 @@
+package dev.sekisho.audit.rest;
+
+import java.util.Base64;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import dev.sekisho.audit.chain.CheckpointSigner;
+import dev.sekisho.audit.service.ChainVerifier;
+import io.smallrye.mutiny.Uni;
+
+/** Verification of the chain, and the public key that lets anyone check the checkpoints offline. */
+@Path("/v1/audit")
+@Produces(MediaType.APPLICATION_JSON)
+public class AuditVerifyResource {
+
+    public record PublicKey(String keyId, String algorithm, String format, String key) {
+    }
+
+    @Inject
+    ChainVerifier verifier;
+
+    @Inject
+    CheckpointSigner signer;
+
+    /** 200 with {@code valid}, or the first bad record; from/to are sequence numbers (default: all). */
+    @GET
+    @Path("/verify")
+    public Uni<ChainVerifier.Result> verify(@QueryParam("from") Long from, @QueryParam("to") Long to) {
+        return verifier.verify(from, to);
+    }
+
+    /** Checkpoint signatures are Ed25519 over seq (8 bytes, big-endian) || hash (32) || signed_at (µs, 8). */
+    @GET
+    @Path("/public-key")
+    public PublicKey publicKey() {
+        return new PublicKey(signer.keyId(), "Ed25519", "X.509 SubjectPublicKeyInfo, base64",
+                Base64.getEncoder().encodeToString(signer.publicKeyEncoded()));
+    }
+}

@@ -1,0 +1,174 @@
+package dev.sekisho.audit.service;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.hibernate.reactive.mutiny.Mutiny;
+
+import dev.sekisho.audit.chain.CheckpointSigner;
+import dev.sekisho.audit.chain.HashChain;
+import dev.sekisho.audit.repository.AuditEventEntity;
+import dev.sekisho.audit.repository.CheckpointEntity;
+import dev.sekisho.common.problem.ProblemException;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Recomputes the chain over a range and checks the signed checkpoints in it; names the first record that is
+ * missing, modified, or does not link to its predecessor (reordered or inserted), and a cut-off tail.
+ */
+@ApplicationScoped
+public class ChainVerifier {
+
+    /** The answer: valid, or the first bad record and what is wrong with it. */
+    public record Result(boolean valid, long checkedRecords, long checkedCheckpoints, Long firstSeq, Long lastSeq,
+            Problem problem) {
+    }
+
+    /** kind: missing, modified, unlinked, truncated, bad-checkpoint. */
+    public record Problem(long seq, String eventId, String kind, String detail) {
+    }
+
+    static final int PAGE = 5_000;
+
+    @Inject
+    Mutiny.SessionFactory sessions;
+
+    @Inject
+    CheckpointSigner signer;
+
+    @Inject
+    AuditAppender appender;
+
+    public Uni<Result> verify(Long from, Long to) {
+        if (from != null && from < 1 || to != null && to < 1 || from != null && to != null && from > to) {
+            throw ProblemException.badRequest("from and to are sequence numbers, 1 or more, from <= to");
+        }
+        long start = from == null ? 1 : from;
+        long end = to == null ? Long.MAX_VALUE : to;
+        return sessions.withSession(session -> checkpoints(session, start, end)
+                .chain(checkpoints -> previousHash(session, start)
+                        .chain(previous -> new Walk(session, start, end, to == null, checkpoints, previous).next())));
+    }
+
+    private Uni<Map<Long, CheckpointEntity>> checkpoints(Mutiny.Session session, long start, long end) {
+        return session.createQuery("from CheckpointEntity c where c.seq >= :start - 1 and c.seq <= :end order by c.seq",
+                        CheckpointEntity.class)
+                .setParameter("start", start).setParameter("end", end).getResultList()
+                .map(list -> {
+                    Map<Long, CheckpointEntity> bySeq = new HashMap<>();
+                    list.forEach(c -> bySeq.put(c.seq, c));
+                    return bySeq;
+                });
+    }
+
+    /** What the first record of the range must link to: genesis, the stored record before it, or an anchor. */
+    private Uni<byte[]> previousHash(Mutiny.Session session, long start) {
+        if (start == 1) {
+            return Uni.createFrom().item(HashChain.GENESIS);
+        }
+        return session.find(AuditEventEntity.class, start - 1)
+                .chain(before -> before != null ? Uni.createFrom().item(before.hash)
+                        : session.find(CheckpointEntity.class, start - 1).map(anchor -> anchor == null ? null : anchor.hash));
+    }
+
+    private final class Walk {
+        final Mutiny.Session session;
+        final long end;
+        final boolean toTail;
+        final Map<Long, CheckpointEntity> checkpoints;
+        long expected;
+        byte[] previous;
+        long checked;
+        long checkedCheckpoints;
+        Long first;
+        Long last;
+
+        Walk(Mutiny.Session session, long start, long end, boolean toTail, Map<Long, CheckpointEntity> checkpoints, byte[] previous) {
+            this.session = session;
+            this.end = end;
+            this.toTail = toTail;
+            this.checkpoints = checkpoints;
+            this.expected = start;
+            this.previous = previous;
+        }
+
+        Uni<Result> next() {
+            return session.createQuery("from AuditEventEntity e where e.seq >= :from and e.seq <= :end order by e.seq",
+                            AuditEventEntity.class)
+                    .setParameter("from", expected).setParameter("end", end).setMaxResults(PAGE).getResultList()
+                    .chain(page -> {
+                        session.clear();
+                        Problem problem = check(page);
+                        if (problem != null) {
+                            return Uni.createFrom().item(result(problem));
+                        }
+                        if (page.size() == PAGE) {
+                            return next();
+                        }
+                        return tail();
+                    });
+        }
+
+        private Problem check(List<AuditEventEntity> page) {
+            for (AuditEventEntity record : page) {
+                if (record.seq != expected) {
+                    return new Problem(expected, null, "missing", "record " + expected + " is missing (the next one is " + record.seq + ")");
+                }
+                if (previous == null) {
+                    return new Problem(record.seq, record.eventId.toString(), "unlinked",
+                            "nothing before this record: neither record " + (record.seq - 1) + " nor an anchor checkpoint");
+                }
+                if (!Arrays.equals(record.prevHash, previous)) {
+                    return new Problem(record.seq, record.eventId.toString(), "unlinked",
+                            "does not link to the record before it (reordered, inserted, or its predecessor replaced)");
+                }
+                if (!Arrays.equals(HashChain.hash(previous, record), record.hash)) {
+                    return new Problem(record.seq, record.eventId.toString(), "modified", "its content does not match its hash");
+                }
+                CheckpointEntity checkpoint = checkpoints.get(record.seq);
+                if (checkpoint != null) {
+                    if (!Arrays.equals(checkpoint.hash, record.hash)
+                            || !signer.verify(checkpoint.seq, checkpoint.hash, checkpoint.signedAt, checkpoint.signature)) {
+                        return new Problem(record.seq, record.eventId.toString(), "bad-checkpoint",
+                                "the signed checkpoint at this record does not match it: the records up to here were rewritten");
+                    }
+                    checkedCheckpoints++;
+                }
+                if (first == null) {
+                    first = record.seq;
+                }
+                last = record.seq;
+                previous = record.hash;
+                expected++;
+                checked++;
+            }
+            return null;
+        }
+
+        /** Records after the last one present, vouched for by a checkpoint or by this instance, were cut off. */
+        private Uni<Result> tail() {
+            if (!toTail) {
+                return Uni.createFrom().item(result(null));
+            }
+            long present = last == null ? expected - 1 : last;
+            return session.createQuery("select max(c.seq) from CheckpointEntity c", Long.class).getSingleResult()
+                    .map(signed -> {
+                        long witnessed = Math.max(signed == null ? 0 : signed, appender.highestAppended());
+                        if (witnessed > present) {
+                            return result(new Problem(present + 1, null, "truncated",
+                                    "records " + (present + 1) + " to " + witnessed + " were written and are gone"));
+                        }
+                        return result(null);
+                    });
+        }
+
+        private Result result(Problem problem) {
+            return new Result(problem == null, checked, checkedCheckpoints, first, last, problem);
+        }
+    }
+}

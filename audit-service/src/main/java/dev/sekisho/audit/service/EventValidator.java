@@ -1,0 +1,134 @@
+package dev.sekisho.audit.service;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.sekisho.audit.config.AuditSettings;
+import dev.sekisho.audit.repository.AuditEventEntity;
+import dev.sekisho.audit.v1.ActorType;
+import dev.sekisho.audit.v1.AuditEvent;
+import dev.sekisho.audit.v1.Outcome;
+import dev.sekisho.common.problem.ProblemException;
+
+/**
+ * Turns an ingested event into a record to append, or refuses it with a reason; nothing is stored for a
+ * refused event. Attributes whose names look secret are masked here, before anything is written.
+ */
+@ApplicationScoped
+public class EventValidator {
+
+    static final String MASK = "***";
+    private static final Pattern ACTION = Pattern.compile("[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)+");
+    private static final Pattern ATTRIBUTE = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+    private static final String[] SECRET_WORDS = {"password", "passwd", "secret", "token", "authorization", "otp",
+            "totp", "cookie", "api_key", "apikey", "private_key", "credential"};
+
+    @Inject
+    AuditSettings settings;
+
+    public AuditEventEntity toRecord(AuditEvent event) {
+        AuditEventEntity e = new AuditEventEntity();
+        e.eventId = uuid(event.getEventId());
+        if (!event.hasOccurredAt() || event.getOccurredAt().getSeconds() <= 0) {
+            throw bad("occurred_at is required");
+        }
+        Instant occurred = Instant.ofEpochSecond(event.getOccurredAt().getSeconds(), event.getOccurredAt().getNanos());
+        if (occurred.isAfter(Instant.now().plus(settings.maxClockSkew()))) {
+            throw bad("occurred_at is further in the future than the allowed clock skew");
+        }
+        e.occurredAt = truncateToMicros(occurred);
+        if (!event.hasActor() || event.getActor().getType() == ActorType.ACTOR_TYPE_UNSPECIFIED
+                || event.getActor().getType() == ActorType.UNRECOGNIZED) {
+            throw bad("actor.type is required");
+        }
+        e.actorType = event.getActor().getType().name().substring("ACTOR_TYPE_".length()).toLowerCase(Locale.ROOT);
+        e.actorId = text("actor.id", event.getActor().getId(), 256, true);
+        e.actorIp = text("actor.ip", event.getActor().getIp(), 64, false);
+        e.actorUserAgent = text("actor.user_agent", event.getActor().getUserAgent(), 512, false);
+        e.actorClientId = text("actor.client_id", event.getActor().getClientId(), 256, false);
+        e.action = text("action", event.getAction(), 128, true);
+        if (!ACTION.matcher(e.action).matches()) {
+            throw bad("action must be a dotted lower-case name such as auth.login.failed");
+        }
+        e.resourceType = text("resource.type", event.getResource().getType(), 128, false);
+        e.resourceId = text("resource.id", event.getResource().getId(), 512, false);
+        if (event.getOutcome() == Outcome.OUTCOME_UNSPECIFIED || event.getOutcome() == Outcome.UNRECOGNIZED) {
+            throw bad("outcome is required");
+        }
+        e.outcome = event.getOutcome().name().substring("OUTCOME_".length()).toLowerCase(Locale.ROOT);
+        e.reason = text("reason", event.getReason(), 1024, false);
+        e.service = text("service", event.getService(), 64, true);
+        e.traceId = text("trace_id", event.getTraceId(), 64, false);
+        e.attributes = attributes(event.getAttributesMap());
+        return e;
+    }
+
+    private Map<String, String> attributes(Map<String, String> raw) {
+        if (raw.size() > 64) {
+            throw bad("at most 64 attributes");
+        }
+        long size = 0;
+        Map<String, String> attributes = new HashMap<>();
+        for (var entry : raw.entrySet()) {
+            if (!ATTRIBUTE.matcher(entry.getKey()).matches()) {
+                throw bad("attribute names are 1 to 128 letters, digits, '_', '.', ':' or '-'");
+            }
+            size += entry.getKey().length() + entry.getValue().length();
+            if (size > settings.maxAttributesSize()) {
+                throw bad("attributes are larger than " + settings.maxAttributesSize() + " characters in all");
+            }
+            attributes.put(entry.getKey(), looksSecret(entry.getKey()) ? MASK : entry.getValue());
+        }
+        return attributes;
+    }
+
+    static boolean looksSecret(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        for (String word : SECRET_WORDS) {
+            if (lower.contains(word)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static UUID uuid(String text) {
+        if (text == null || text.isEmpty()) {
+            throw bad("event_id is required");
+        }
+        try {
+            UUID id = UUID.fromString(text);
+            if (!id.toString().equals(text.toLowerCase(Locale.ROOT))) {
+                throw bad("event_id must be a UUID");
+            }
+            return id;
+        } catch (IllegalArgumentException e) {
+            throw bad("event_id must be a UUID");
+        }
+    }
+
+    private static String text(String field, String value, int max, boolean required) {
+        if (required && (value == null || value.isBlank())) {
+            throw bad(field + " is required");
+        }
+        if (value != null && value.length() > max) {
+            throw bad(field + " is longer than " + max + " characters");
+        }
+        return value == null ? "" : value;
+    }
+
+    static Instant truncateToMicros(Instant instant) {
+        return Instant.ofEpochSecond(instant.getEpochSecond(), instant.getNano() / 1_000 * 1_000);
+    }
+
+    private static ProblemException bad(String detail) {
+        return ProblemException.badRequest(detail);
+    }
+}

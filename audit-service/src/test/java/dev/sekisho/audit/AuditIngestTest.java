@@ -1,0 +1,208 @@
+package dev.sekisho.audit;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.Timestamp;
+
+import dev.sekisho.audit.v1.Actor;
+import dev.sekisho.audit.v1.ActorType;
+import dev.sekisho.audit.v1.AuditEvent;
+import dev.sekisho.audit.v1.AuditIngestGrpc;
+import dev.sekisho.audit.v1.Outcome;
+import dev.sekisho.audit.v1.RecordAck;
+import dev.sekisho.audit.v1.RecordBatchAck;
+import dev.sekisho.audit.v1.Resource;
+import dev.sekisho.testing.PostgresServer;
+import dev.sekisho.testing.PostgresTestResource;
+import dev.sekisho.testing.SharedServers;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Ingest over gRPC into the real PostgreSQL: idempotent, append-only, validated, masked, chained. */
+@QuarkusTest
+@WithTestResource(PostgresTestResource.class)
+class AuditIngestTest {
+
+    @TestHTTPResource("/")
+    URL url;
+
+    ManagedChannel channel;
+    AuditIngestGrpc.AuditIngestBlockingStub ingest;
+
+    @BeforeEach
+    void connect() {
+        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
+        ingest = AuditIngestGrpc.newBlockingStub(channel);
+    }
+
+    @AfterEach
+    void disconnect() {
+        channel.shutdownNow();
+    }
+
+    static AuditEvent event(String action) {
+        Instant now = Instant.now();
+        return AuditEvent.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setOccurredAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                .setActor(Actor.newBuilder().setType(ActorType.ACTOR_TYPE_USER).setId("alice").setIp("198.51.100.7"))
+                .setAction(action)
+                .setResource(Resource.newBuilder().setType("secret").setId("payments/stripe"))
+                .setOutcome(Outcome.OUTCOME_SUCCESS)
+                .setService("secrets-service")
+                .putAttributes("path", "payments/stripe")
+                .build();
+    }
+
+    @Test
+    void theSameEventSentThreeTimesIsStoredOnce() throws Exception {
+        AuditEvent event = event("secret.read");
+        RecordAck first = ingest.record(event);
+        RecordAck again = ingest.record(event);
+        assertEquals(first.getSequence(), again.getSequence());
+        assertTrue(again.getDuplicate());
+
+        AuditEvent concurrent = event("secret.read");
+        List<Thread> threads = new ArrayList<>();
+        Set<Long> sequences = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < 3; i++) {
+            threads.add(Thread.startVirtualThread(() -> sequences.add(ingest.record(concurrent).getSequence())));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(1, sequences.size(), "one sequence for one event id");
+        assertEquals(1, count("event_id = '" + concurrent.getEventId() + "'"));
+    }
+
+    @Test
+    void badEventsAreRefusedAndStoreNothing() throws Exception {
+        long before = count("true");
+        AuditEvent valid = event("secret.read");
+        assertInvalid(valid.toBuilder().clearEventId().build());
+        assertInvalid(valid.toBuilder().setEventId("not-a-uuid").build());
+        assertInvalid(valid.toBuilder().setOccurredAt(Timestamp.newBuilder().setSeconds(Instant.now().plusSeconds(3600).getEpochSecond())).build());
+        assertInvalid(valid.toBuilder().clearOccurredAt().build());
+        assertInvalid(valid.toBuilder().setActor(valid.getActor().toBuilder().setTypeValue(99)).build());
+        assertInvalid(valid.toBuilder().setOutcomeValue(42).build());
+        assertInvalid(valid.toBuilder().setAction("Not A Dotted Name").build());
+        assertInvalid(valid.toBuilder().putAttributes("blob", "x".repeat(1_000_000)).build());
+        assertInvalid(valid.toBuilder().clearService().build());
+        assertEquals(before, count("true"));
+    }
+
+    @Test
+    void secretLookingAttributesAreMaskedBeforeStorage() throws Exception {
+        AuditEvent event = event("auth.login.failed").toBuilder()
+                .putAttributes("password", "hunter2").putAttributes("Authorization", "Bearer abc.def")
+                .putAttributes("otp_code", "123456").putAttributes("username", "alice").build();
+        ingest.record(event);
+        try (Connection db = jdbc(); var rs = db.createStatement().executeQuery(
+                "select attributes::text from audit_event where event_id = '" + event.getEventId() + "'")) {
+            assertTrue(rs.next());
+            String stored = rs.getString(1);
+            assertTrue(stored.contains("\"password\": \"***\""), stored);
+            assertTrue(stored.contains("\"Authorization\": \"***\""), stored);
+            assertTrue(stored.contains("\"otp_code\": \"***\""), stored);
+            assertTrue(stored.contains("\"username\": \"alice\""), stored);
+            assertTrue(!stored.contains("hunter2") && !stored.contains("abc.def") && !stored.contains("123456"), stored);
+        }
+    }
+
+    @Test
+    void theDatabaseRefusesToChangeHistory() throws Exception {
+        long seq = ingest.record(event("policy.changed")).getSequence();
+        try (Connection db = jdbc()) {
+            SQLException update = assertThrows(SQLException.class,
+                    () -> db.createStatement().executeUpdate("update audit_event set actor_id = 'mallory' where seq = " + seq));
+            assertTrue(update.getMessage().contains("append-only"), update.getMessage());
+            assertThrows(SQLException.class, () -> db.createStatement().executeUpdate("delete from audit_event where seq = " + seq));
+            assertThrows(SQLException.class, () -> db.createStatement().executeUpdate("truncate audit_event"));
+        }
+    }
+
+    @Test
+    void eightConcurrentStreamsOfTenThousandStoreEightyThousandWithAValidChain() throws Exception {
+        int streams = 8;
+        int each = 10_000;
+        long firstSeq = ingest.record(event("test.marker")).getSequence() + 1;
+        CountDownLatch done = new CountDownLatch(streams);
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        Set<Long> acked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AuditIngestGrpc.AuditIngestStub async = AuditIngestGrpc.newStub(channel);
+        for (int s = 0; s < streams; s++) {
+            StreamObserver<AuditEvent> requests = async.recordStream(new StreamObserver<>() {
+                @Override
+                public void onNext(RecordBatchAck batch) {
+                    batch.getAcksList().forEach(a -> acked.add(a.getSequence()));
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    failures.add(t);
+                    done.countDown();
+                }
+
+                @Override
+                public void onCompleted() {
+                    done.countDown();
+                }
+            });
+            for (int i = 0; i < each; i++) {
+                requests.onNext(event("test.stream"));
+            }
+            requests.onCompleted();
+        }
+        assertTrue(done.await(300, TimeUnit.SECONDS), "streams did not finish");
+        assertEquals(List.of(), failures);
+        assertEquals(streams * each, acked.size());
+        long lastSeq = acked.stream().mapToLong(Long::longValue).max().orElseThrow();
+        assertEquals(streams * each, count("action = 'test.stream' and seq between " + firstSeq + " and " + lastSeq));
+        given().queryParam("from", firstSeq).queryParam("to", lastSeq).get("/v1/audit/verify").then()
+                .statusCode(200).body("valid", equalTo(true)).body("checkedRecords", equalTo(streams * each));
+    }
+
+    private void assertInvalid(AuditEvent event) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ingest.record(event));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+    }
+
+    static long count(String where) throws SQLException {
+        try (Connection db = jdbc(); var rs = db.createStatement().executeQuery("select count(*) from audit_event where " + where)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static Connection jdbc() throws SQLException {
+        PostgresServer.Connection c = SharedServers.postgres();
+        return DriverManager.getConnection(c.jdbcUrl(), c.user(), c.password());
+    }
+}

@@ -1,0 +1,142 @@
+package dev.sekisho.audit;
+
+import static dev.sekisho.audit.AuditIngestTest.event;
+import static dev.sekisho.audit.AuditIngestTest.jdbc;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+
+import java.net.URL;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.sekisho.audit.v1.AuditIngestGrpc;
+import dev.sekisho.testing.PostgresTestResource;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
+
+/**
+ * Someone with full access to PostgreSQL (triggers switched off) changes history; verify names the exact
+ * first bad record each time. Each scenario works on ten records of its own and verifies that range.
+ */
+@QuarkusTest
+@WithTestResource(PostgresTestResource.class)
+class TamperEvidenceTest {
+
+    @TestHTTPResource("/")
+    URL url;
+
+    ManagedChannel channel;
+    AuditIngestGrpc.AuditIngestBlockingStub ingest;
+
+    @BeforeEach
+    void connect() {
+        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
+        ingest = AuditIngestGrpc.newBlockingStub(channel);
+    }
+
+    @AfterEach
+    void disconnect() {
+        channel.shutdownNow();
+    }
+
+    @Test
+    void anUntouchedRangeIsValid() {
+        List<Long> seqs = tenRecords();
+        verify(seqs).body("valid", equalTo(true)).body("checkedRecords", equalTo(10));
+    }
+
+    @Test
+    void aModifiedRecordIsNamed() throws SQLException {
+        List<Long> seqs = tenRecords();
+        tamper("update audit_event set actor_id = 'mallory' where seq = " + seqs.get(4));
+        verify(seqs).body("valid", equalTo(false)).body("problem.seq", equalTo(seqs.get(4).intValue()))
+                .body("problem.kind", equalTo("modified"));
+    }
+
+    @Test
+    void aDeletedRecordIsNamed() throws SQLException {
+        List<Long> seqs = tenRecords();
+        tamper("delete from audit_event where seq = " + seqs.get(6));
+        verify(seqs).body("valid", equalTo(false)).body("problem.seq", equalTo(seqs.get(6).intValue()))
+                .body("problem.kind", equalTo("missing"));
+    }
+
+    @Test
+    void reorderedRecordsAreNamed() throws SQLException {
+        List<Long> seqs = tenRecords();
+        long a = seqs.get(3);
+        long b = seqs.get(4);
+        // swap the two rows' positions in the chain
+        tamper("update audit_event set seq = -1 where seq = " + a,
+                "update audit_event set seq = " + a + " where seq = " + b,
+                "update audit_event set seq = " + b + " where seq = -1");
+        verify(seqs).body("valid", equalTo(false)).body("problem.seq", equalTo((int) a)).body("problem.kind", equalTo("unlinked"));
+    }
+
+    @Test
+    void anInsertedRecordIsNamed() throws SQLException {
+        List<Long> seqs = tenRecords();
+        long at = seqs.get(5);
+        // make room after record 5 and slip a forged copy of it in, with a plausible hash
+        tamper("update audit_event set seq = seq + 1000000 where seq > " + at + " and seq <= " + seqs.get(9),
+                "update audit_event set seq = seq - 1000000 + 1 where seq > 1000000 + " + at,
+                "insert into audit_event select " + (at + 1) + ", gen_random_uuid(), occurred_at, recorded_at, actor_type, "
+                        + "'mallory', actor_ip, actor_user_agent, actor_client_id, action, resource_type, resource_id, outcome, "
+                        + "reason, service, trace_id, attributes, hash, hash from audit_event where seq = " + at);
+        verify(seqs).body("valid", equalTo(false)).body("problem.seq", equalTo((int) at + 1));
+    }
+
+    @Test
+    void aCutOffTailIsDetected() throws SQLException {
+        List<Long> seqs = tenRecords();
+        tamper("delete from audit_event where seq > " + seqs.get(7));
+        given().get("/v1/audit/verify?from=" + seqs.get(0)).then().statusCode(200)
+                .body("valid", equalTo(false)).body("problem.kind", equalTo("truncated"))
+                .body("problem.seq", equalTo(seqs.get(8).intValue()));
+    }
+
+    @Test
+    void thePublicKeyIsPublished() {
+        given().get("/v1/audit/public-key").then().statusCode(200)
+                .body("algorithm", equalTo("Ed25519")).body("key", notNullValue());
+    }
+
+    @Test
+    void aBadRangeIsAProblem() {
+        given().get("/v1/audit/verify?from=10&to=2").then().statusCode(400).contentType("application/problem+json");
+    }
+
+    private List<Long> tenRecords() {
+        List<Long> seqs = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            seqs.add(ingest.record(event("secret.read")).getSequence());
+        }
+        return seqs;
+    }
+
+    private static ValidatableResponse verify(List<Long> seqs) {
+        return given().queryParam("from", seqs.get(0)).queryParam("to", seqs.get(seqs.size() - 1))
+                .get("/v1/audit/verify").then().statusCode(200);
+    }
+
+    /** As a database superuser who switched the append-only triggers off for the session. */
+    private static void tamper(String... statements) throws SQLException {
+        try (Connection db = jdbc(); var st = db.createStatement()) {
+            st.execute("set session_replication_role = replica");
+            for (String sql : statements) {
+                st.execute(sql);
+            }
+        }
+    }
+}
