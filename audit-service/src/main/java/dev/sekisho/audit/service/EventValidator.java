@@ -33,6 +33,9 @@ public class EventValidator {
     @Inject
     AuditSettings settings;
 
+    @Inject
+    Pseudonyms pseudonyms;
+
     public AuditEventEntity toRecord(AuditEvent event) {
         AuditEventEntity e = new AuditEventEntity();
         e.eventId = uuid(event.getEventId());
@@ -50,7 +53,7 @@ public class EventValidator {
         }
         e.actorType = event.getActor().getType().name().substring("ACTOR_TYPE_".length()).toLowerCase(Locale.ROOT);
         e.actorId = text("actor.id", event.getActor().getId(), 256, true);
-        e.actorIp = text("actor.ip", event.getActor().getIp(), 64, false);
+        e.actorIp = pseudonyms.of(text("actor.ip", event.getActor().getIp(), 64, false));
         e.actorUserAgent = text("actor.user_agent", event.getActor().getUserAgent(), 512, false);
         e.actorClientId = text("actor.client_id", event.getActor().getClientId(), 256, false);
         e.action = text("action", event.getAction(), 128, true);
@@ -84,7 +87,9 @@ public class EventValidator {
             if (size > settings.maxAttributesSize()) {
                 throw bad("attributes are larger than " + settings.maxAttributesSize() + " characters in all");
             }
-            attributes.put(entry.getKey(), looksSecret(entry.getKey()) ? MASK : entry.getValue());
+            String value = looksSecret(entry.getKey()) ? MASK
+                    : pseudonyms.appliesToAttribute(entry.getKey()) ? pseudonyms.of(entry.getValue()) : entry.getValue();
+            attributes.put(entry.getKey(), value);
         }
         return attributes;
     }
