@@ -1,6 +1,5 @@
 package dev.sekisho.audit;
 
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,10 +33,10 @@ import dev.sekisho.audit.v1.RecordAck;
 import dev.sekisho.audit.v1.RecordBatchAck;
 import dev.sekisho.audit.v1.Resource;
 import dev.sekisho.testing.PostgresServer;
+import dev.sekisho.testing.KeycloakTestResource;
 import dev.sekisho.testing.PostgresTestResource;
 import dev.sekisho.testing.SharedServers;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -48,6 +47,7 @@ import io.quarkus.test.junit.QuarkusTest;
 /** Ingest over gRPC into the real PostgreSQL: idempotent, append-only, validated, masked, chained. */
 @QuarkusTest
 @WithTestResource(PostgresTestResource.class)
+@WithTestResource(KeycloakTestResource.class)
 class AuditIngestTest {
 
     @TestHTTPResource("/")
@@ -58,7 +58,7 @@ class AuditIngestTest {
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
+        channel = Callers.asService(url);
         ingest = AuditIngestGrpc.newBlockingStub(channel);
     }
 
@@ -185,7 +185,7 @@ class AuditIngestTest {
         assertEquals(streams * each, acked.size());
         long lastSeq = acked.stream().mapToLong(Long::longValue).max().orElseThrow();
         assertEquals(streams * each, count("action = 'test.stream' and seq between " + firstSeq + " and " + lastSeq));
-        given().queryParam("from", firstSeq).queryParam("to", lastSeq).get("/v1/audit/verify").then()
+        Callers.asAuditor().queryParam("from", firstSeq).queryParam("to", lastSeq).get("/v1/audit/verify").then()
                 .statusCode(200).body("valid", equalTo(true)).body("checkedRecords", equalTo(streams * each));
     }
 

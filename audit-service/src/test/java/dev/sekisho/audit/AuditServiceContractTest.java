@@ -1,5 +1,6 @@
 package dev.sekisho.audit;
 
+import dev.sekisho.testing.KeycloakTestResource;
 import dev.sekisho.testing.PostgresTestResource;
 import dev.sekisho.testing.ServiceContractTest;
 import io.quarkus.test.common.WithTestResource;
@@ -7,5 +8,6 @@ import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
 @WithTestResource(PostgresTestResource.class)
+@WithTestResource(KeycloakTestResource.class)
 class AuditServiceContractTest extends ServiceContractTest {
 }

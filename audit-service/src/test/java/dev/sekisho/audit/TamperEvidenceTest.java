@@ -2,7 +2,6 @@ package dev.sekisho.audit;
 
 import static dev.sekisho.audit.AuditIngestTest.event;
 import static dev.sekisho.audit.AuditIngestTest.jdbc;
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
@@ -17,9 +16,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.sekisho.audit.v1.AuditIngestGrpc;
+import dev.sekisho.testing.KeycloakTestResource;
 import dev.sekisho.testing.PostgresTestResource;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -31,6 +30,7 @@ import io.restassured.response.ValidatableResponse;
  */
 @QuarkusTest
 @WithTestResource(PostgresTestResource.class)
+@WithTestResource(KeycloakTestResource.class)
 class TamperEvidenceTest {
 
     @TestHTTPResource("/")
@@ -41,7 +41,7 @@ class TamperEvidenceTest {
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
+        channel = Callers.asService(url);
         ingest = AuditIngestGrpc.newBlockingStub(channel);
     }
 
@@ -101,20 +101,20 @@ class TamperEvidenceTest {
     void aCutOffTailIsDetected() throws SQLException {
         List<Long> seqs = tenRecords();
         tamper("delete from audit_event where seq > " + seqs.get(7));
-        given().get("/v1/audit/verify?from=" + seqs.get(0)).then().statusCode(200)
+        Callers.asAuditor().get("/v1/audit/verify?from=" + seqs.get(0)).then().statusCode(200)
                 .body("valid", equalTo(false)).body("problem.kind", equalTo("truncated"))
                 .body("problem.seq", equalTo(seqs.get(8).intValue()));
     }
 
     @Test
     void thePublicKeyIsPublished() {
-        given().get("/v1/audit/public-key").then().statusCode(200)
+        Callers.asAuditor().get("/v1/audit/public-key").then().statusCode(200)
                 .body("algorithm", equalTo("Ed25519")).body("key", notNullValue());
     }
 
     @Test
     void aBadRangeIsAProblem() {
-        given().get("/v1/audit/verify?from=10&to=2").then().statusCode(400).contentType("application/problem+json");
+        Callers.asAuditor().get("/v1/audit/verify?from=10&to=2").then().statusCode(400).contentType("application/problem+json");
     }
 
     private List<Long> tenRecords() {
@@ -126,7 +126,7 @@ class TamperEvidenceTest {
     }
 
     private static ValidatableResponse verify(List<Long> seqs) {
-        return given().queryParam("from", seqs.get(0)).queryParam("to", seqs.get(seqs.size() - 1))
+        return Callers.asAuditor().queryParam("from", seqs.get(0)).queryParam("to", seqs.get(seqs.size() - 1))
                 .get("/v1/audit/verify").then().statusCode(200);
     }
 

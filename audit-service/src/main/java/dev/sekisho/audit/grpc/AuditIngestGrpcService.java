@@ -2,6 +2,7 @@ package dev.sekisho.audit.grpc;
 
 import java.time.Duration;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 
 import dev.sekisho.audit.service.AuditAppender;
@@ -18,6 +19,7 @@ import io.smallrye.mutiny.Uni;
 
 /** gRPC ingest: one event, or a stream acknowledged in batches as records become durable. */
 @GrpcService
+@RolesAllowed("service")
 public class AuditIngestGrpcService implements AuditIngest {
 
     /** Events of one stream being appended at once; the appender batches them into transactions. */

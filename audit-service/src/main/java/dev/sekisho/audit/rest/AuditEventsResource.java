@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -19,13 +20,16 @@ import jakarta.ws.rs.core.MediaType;
 
 import dev.sekisho.audit.repository.AuditEventEntity;
 import dev.sekisho.audit.service.AuditQuery;
+import dev.sekisho.audit.service.ReadAudit;
 import dev.sekisho.common.problem.ProblemException;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /** Reading the audit log: filtered pages newest first, one event, and streaming export as NDJSON or CSV. */
 @Path("/v1/audit")
 @Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed({"auditor", "admin"})
 public class AuditEventsResource {
 
     public record Actor(String type, String id, String ip, String userAgent, String clientId) {
@@ -55,6 +59,12 @@ public class AuditEventsResource {
     @Inject
     AuditQuery query;
 
+    @Inject
+    ReadAudit readAudit;
+
+    @Inject
+    SecurityIdentity reader;
+
     @GET
     @Path("/events")
     public Uni<EventPage> events(@QueryParam("actor") String actor, @QueryParam("ip") String ip,
@@ -65,8 +75,12 @@ public class AuditEventsResource {
             @QueryParam("cursor") Long cursor, @QueryParam("limit") @DefaultValue("100") int limit) {
         var filter = new AuditQuery.Filter(actor, ip, action, resourceType, resourceId, outcome, service, traceId,
                 instant("from", from), instant("to", to));
-        return query.page(filter, cursor, limit)
-                .map(page -> new EventPage(page.events().stream().map(EventView::of).toList(), page.nextCursor()));
+        Map<String, String> details = new java.util.HashMap<>();
+        details.put("actor_filter", actor);
+        details.put("action_filter", action);
+        details.put("trace_filter", traceId);
+        return readAudit.recorded(reader, "events", details, query.page(filter, cursor, limit)
+                .map(page -> new EventPage(page.events().stream().map(EventView::of).toList(), page.nextCursor())));
     }
 
     @GET
@@ -78,12 +92,12 @@ public class AuditEventsResource {
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest("the event id must be a UUID");
         }
-        return query.byId(eventId).map(e -> {
+        return readAudit.recorded(reader, "event", Map.of("event", eventId.toString()), query.byId(eventId).map(e -> {
             if (e == null) {
                 throw ProblemException.notFound("no audit event with that id");
             }
             return EventView.of(e);
-        });
+        }));
     }
 
     /** The matching records oldest first, streamed as one JSON object per line. */
@@ -92,7 +106,8 @@ public class AuditEventsResource {
     @Produces("application/x-ndjson")
     public Multi<EventView> exportNdjson(@QueryParam("action") String action, @QueryParam("actor") String actor,
             @QueryParam("from") String from, @QueryParam("to") String to) {
-        return query.stream(exportFilter(action, actor, from, to)).map(EventView::of);
+        return readAudit.recorded(reader, "export", Map.of("format", "ndjson"), Uni.createFrom().voidItem())
+                .onItem().transformToMulti(ignored -> query.stream(exportFilter(action, actor, from, to)).map(EventView::of));
     }
 
     /** The matching records oldest first, streamed as CSV with a header line. */
@@ -101,8 +116,10 @@ public class AuditEventsResource {
     @Produces("text/csv")
     public Multi<String> exportCsv(@QueryParam("action") String action, @QueryParam("actor") String actor,
             @QueryParam("from") String from, @QueryParam("to") String to) {
-        return Multi.createBy().concatenating().streams(Multi.createFrom().item(CSV_HEADER + "\n"),
-                query.stream(exportFilter(action, actor, from, to)).map(AuditEventsResource::csv));
+        return readAudit.recorded(reader, "export", Map.of("format", "csv"), Uni.createFrom().voidItem())
+                .onItem().transformToMulti(ignored -> Multi.createBy().concatenating().streams(
+                        Multi.createFrom().item(CSV_HEADER + "\n"),
+                        query.stream(exportFilter(action, actor, from, to)).map(AuditEventsResource::csv)));
     }
 
     private static AuditQuery.Filter exportFilter(String action, String actor, String from, String to) {

@@ -1,7 +1,10 @@
 package dev.sekisho.audit.rest;
 
 import java.util.Base64;
+import java.util.Map;
 
+import jakarta.annotation.security.PermitAll;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -11,6 +14,8 @@ import jakarta.ws.rs.core.MediaType;
 
 import dev.sekisho.audit.chain.CheckpointSigner;
 import dev.sekisho.audit.service.ChainVerifier;
+import dev.sekisho.audit.service.ReadAudit;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
 /** Verification of the chain, and the public key that lets anyone check the checkpoints offline. */
@@ -27,16 +32,25 @@ public class AuditVerifyResource {
     @Inject
     CheckpointSigner signer;
 
+    @Inject
+    ReadAudit readAudit;
+
+    @Inject
+    SecurityIdentity reader;
+
     /** 200 with {@code valid}, or the first bad record; from/to are sequence numbers (default: all). */
     @GET
     @Path("/verify")
+    @RolesAllowed({"auditor", "admin"})
     public Uni<ChainVerifier.Result> verify(@QueryParam("from") Long from, @QueryParam("to") Long to) {
-        return verifier.verify(from, to);
+        return readAudit.recorded(reader, "verify", Map.of("from", String.valueOf(from), "to", String.valueOf(to)),
+                Uni.createFrom().deferred(() -> verifier.verify(from, to)));
     }
 
     /** Checkpoint signatures are Ed25519 over seq (8 bytes, big-endian) || hash (32) || signed_at (µs, 8). */
     @GET
     @Path("/public-key")
+    @PermitAll
     public PublicKey publicKey() {
         return new PublicKey(signer.keyId(), "Ed25519", "X.509 SubjectPublicKeyInfo, base64",
                 Base64.getEncoder().encodeToString(signer.publicKeyEncoded()));

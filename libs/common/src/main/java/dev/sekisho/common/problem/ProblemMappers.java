@@ -52,6 +52,19 @@ public class ProblemMappers {
                 .withInstance(path(uri))).build();
     }
 
+    @ServerExceptionMapper({io.quarkus.security.UnauthorizedException.class,
+            io.quarkus.security.AuthenticationFailedException.class})
+    public Response unauthenticated(RuntimeException e, UriInfo uri) {
+        return respond(Problem.of(ProblemType.UNAUTHORIZED, "Missing or invalid credentials.").withInstance(path(uri)))
+                .header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(io.quarkus.security.ForbiddenException e, UriInfo uri) {
+        return respond(Problem.of(ProblemType.FORBIDDEN, "The caller's roles do not allow this operation.")
+                .withInstance(path(uri))).build();
+    }
+
     @ServerExceptionMapper
     public Response web(WebApplicationException e, UriInfo uri) {
         int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();

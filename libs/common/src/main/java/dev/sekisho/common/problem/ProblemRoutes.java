@@ -36,22 +36,33 @@ public class ProblemRoutes {
             ctx.next();
         });
         router.route().order(Integer.MAX_VALUE).handler(ctx -> {
-            String contentType = ctx.request().getHeader("Content-Type");
-            if (contentType != null && contentType.startsWith("application/grpc")) {
+            if (isGrpc(ctx)) {
                 ctx.next(); // gRPC shares the port; its handler answers unknown methods itself
                 return;
             }
             write(ctx, Problem.of(ProblemType.NOT_FOUND, "No such resource."));
         });
         router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
+            if (isGrpc(ctx)) {
+                ctx.next(); // gRPC answers with a status in trailers, not a body
+                return;
+            }
             int status = ctx.statusCode();
-            if (status == 413 || status == 400 || status == 404 || status == 405 || status == 415) {
+            if (status == 400 || status == 401 || status == 403 || status == 404 || status == 405 || status == 413 || status == 415) {
                 ProblemType type = ProblemType.forStatus(status);
+                if (status == 401) {
+                    ctx.response().putHeader("WWW-Authenticate", "Bearer");
+                }
                 write(ctx, Problem.of(type, type == ProblemType.PAYLOAD_TOO_LARGE ? "The request is too large." : type.title() + "."));
             } else {
                 ctx.next();
             }
         });
+    }
+
+    private static boolean isGrpc(RoutingContext ctx) {
+        String contentType = ctx.request().getHeader("Content-Type");
+        return contentType != null && contentType.startsWith("application/grpc");
     }
 
     private static boolean isLongerThan(String contentLength, long limit) {

@@ -1,0 +1,68 @@
+package dev.sekisho.common.problem;
+
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.ExceptionHandler;
+import io.quarkus.grpc.ExceptionHandlerProvider;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+
+/**
+ * Every failure of a gRPC call becomes a status a caller can act on, the gRPC twin of {@link ProblemMappers}:
+ * problems keep their code, missing credentials are UNAUTHENTICATED, insufficient roles PERMISSION_DENIED, and
+ * anything unexpected is INTERNAL with an id in the log, never an exception's class name or message.
+ */
+@ApplicationScoped
+public class GrpcErrors implements ExceptionHandlerProvider {
+
+    private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
+
+    @Override
+    public <ReqT, RespT> ExceptionHandler<ReqT, RespT> createHandler(ServerCall.Listener<ReqT> listener,
+            ServerCall<ReqT, RespT> call, Metadata metadata) {
+        return new ExceptionHandler<>(listener, call, metadata) {
+            @Override
+            protected void handleException(Throwable failure, ServerCall<ReqT, RespT> serverCall, Metadata trailers) {
+                serverCall.close(status(failure), trailers);
+            }
+        };
+    }
+
+    @Override
+    public Throwable transform(Throwable failure) {
+        return status(failure).asRuntimeException();
+    }
+
+    static Status status(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof StatusRuntimeException s) {
+                return s.getStatus();
+            }
+            if (t instanceof StatusException s) {
+                return s.getStatus();
+            }
+            if (t instanceof ProblemException p) {
+                return GrpcProblems.toStatus(p).getStatus();
+            }
+            if (t instanceof UnauthorizedException || t instanceof AuthenticationFailedException) {
+                return Status.UNAUTHENTICATED.withDescription("Missing or invalid credentials.");
+            }
+            if (t instanceof ForbiddenException) {
+                return Status.PERMISSION_DENIED.withDescription("The caller's roles do not allow this operation.");
+            }
+        }
+        String errorId = UUID.randomUUID().toString();
+        LOG.errorf(failure, "Unexpected gRPC error %s", errorId);
+        return Status.INTERNAL.withDescription("Unexpected error; quote id " + errorId + " to the operators.");
+    }
+}

@@ -1,0 +1,33 @@
+package dev.sekisho.common.problem;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.concurrent.CompletionException;
+
+import org.junit.jupiter.api.Test;
+
+import io.grpc.Status;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+
+class GrpcErrorsTest {
+
+    @Test
+    void securityFailuresBecomeTheirGrpcCodesEvenWhenWrapped() {
+        assertEquals(Status.Code.UNAUTHENTICATED, GrpcErrors.status(new UnauthorizedException()).getCode());
+        assertEquals(Status.Code.PERMISSION_DENIED, GrpcErrors.status(new CompletionException(new ForbiddenException())).getCode());
+    }
+
+    @Test
+    void problemsKeepTheirCode() {
+        assertEquals(Status.Code.INVALID_ARGUMENT, GrpcErrors.status(ProblemException.badRequest("domain is required")).getCode());
+    }
+
+    @Test
+    void unexpectedFailuresSayNothingAboutTheirCause() {
+        Status status = GrpcErrors.status(new IllegalStateException("password=hunter2 in a message"));
+        assertEquals(Status.Code.INTERNAL, status.getCode());
+        assertFalse(status.getDescription().contains("hunter2") || status.getDescription().contains("IllegalState"));
+    }
+}
