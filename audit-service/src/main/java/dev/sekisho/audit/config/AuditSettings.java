@@ -1,9 +1,13 @@
 package dev.sekisho.audit.config;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 /** Settings of audit-service ({@code sekisho.audit.*}; environment {@code SEKISHO_AUDIT_*}). */
 @ConfigMapping(prefix = "sekisho.audit")
@@ -32,4 +36,24 @@ public interface AuditSettings {
     /** Upper bound for one event's attributes, all keys and values together, in characters. */
     @WithDefault("16384")
     int maxAttributesSize();
+
+    /** HMAC key for personal identifiers (actor IP, listed attributes); unset: stored as sent. */
+    Optional<String> pseudonymKey();
+
+    @WithDefault("email,ip,ip_address,phone")
+    Set<String> pseudonymizedAttributes();
+
+    Retention retention();
+
+    interface Retention {
+        /** action-prefix=period, e.g. ratelimit=30d; the longest matching prefix wins. */
+        Optional<List<String>> rules();
+
+        /** For actions no rule names; unset: kept forever. */
+        @WithName("default")
+        Optional<String> defaultPeriod();
+
+        @WithDefault("1h")
+        Duration interval();
+    }
 }

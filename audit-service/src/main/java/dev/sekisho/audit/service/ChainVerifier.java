@@ -14,6 +14,8 @@ import dev.sekisho.audit.chain.CheckpointSigner;
 import dev.sekisho.audit.chain.HashChain;
 import dev.sekisho.audit.repository.AuditEventEntity;
 import dev.sekisho.audit.repository.CheckpointEntity;
+import dev.sekisho.audit.repository.PurgeEntity;
+import dev.sekisho.audit.repository.PurgedEntity;
 import dev.sekisho.common.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
 
@@ -73,7 +75,7 @@ public class ChainVerifier {
         }
         return session.find(AuditEventEntity.class, start - 1)
                 .chain(before -> before != null ? Uni.createFrom().item(before.hash)
-                        : session.find(CheckpointEntity.class, start - 1).map(anchor -> anchor == null ? null : anchor.hash));
+                        : session.find(PurgedEntity.class, start - 1).map(tombstone -> tombstone == null ? null : tombstone.hash));
     }
 
     private final class Walk {
@@ -97,10 +99,14 @@ public class ChainVerifier {
             this.previous = previous;
         }
 
+        final Map<Long, PurgedEntity> tombstones = new HashMap<>();
+        final Map<Long, Boolean> purgeValid = new HashMap<>();
+
         Uni<Result> next() {
             return session.createQuery("from AuditEventEntity e where e.seq >= :from and e.seq <= :end order by e.seq",
                             AuditEventEntity.class)
                     .setParameter("from", expected).setParameter("end", end).setMaxResults(PAGE).getResultList()
+                    .call(page -> page.isEmpty() ? Uni.createFrom().voidItem() : loadTombstones(expected, page.get(page.size() - 1).seq))
                     .chain(page -> {
                         session.clear();
                         Problem problem = check(page);
@@ -114,10 +120,46 @@ public class ChainVerifier {
                     });
         }
 
+        /** Tombstones of records removed by retention in [from, to], with the validity of their signed purges. */
+        private Uni<Void> loadTombstones(long from, long to) {
+            return session.createQuery("from PurgedEntity p where p.seq >= :from and p.seq <= :to", PurgedEntity.class)
+                    .setParameter("from", from).setParameter("to", to).getResultList()
+                    .chain(found -> {
+                        found.forEach(t -> tombstones.put(t.seq, t));
+                        List<Long> unknown = found.stream().map(t -> t.purgeId).distinct().filter(id -> !purgeValid.containsKey(id)).toList();
+                        if (unknown.isEmpty()) {
+                            return Uni.createFrom().voidItem();
+                        }
+                        return session.createQuery("from PurgeEntity p where p.id in :ids", PurgeEntity.class)
+                                .setParameter("ids", unknown).getResultList()
+                                .chain(purges -> session.createQuery("from PurgedEntity t where t.purgeId in :ids", PurgedEntity.class)
+                                        .setParameter("ids", unknown).getResultList()
+                                        .invoke(all -> {
+                                            unknown.forEach(id -> purgeValid.put(id, false));
+                                            for (PurgeEntity purge : purges) {
+                                                List<PurgedEntity> members = all.stream().filter(t -> t.purgeId == purge.id).toList();
+                                                purgeValid.put(purge.id, members.size() == purge.records
+                                                        && Arrays.equals(RetentionJob.digest(members), purge.digest)
+                                                        && signer.verify(purge.id, purge.digest, purge.purgedAt, purge.signature));
+                                            }
+                                        }))
+                                .replaceWithVoid();
+                    });
+        }
+
         private Problem check(List<AuditEventEntity> page) {
             for (AuditEventEntity record : page) {
-                if (record.seq != expected) {
-                    return new Problem(expected, null, "missing", "record " + expected + " is missing (the next one is " + record.seq + ")");
+                while (record.seq > expected) {
+                    PurgedEntity tombstone = tombstones.get(expected);
+                    if (tombstone == null) {
+                        return new Problem(expected, null, "missing", "record " + expected + " is missing (the next one is " + record.seq + ")");
+                    }
+                    if (!purgeValid.getOrDefault(tombstone.purgeId, false)) {
+                        return new Problem(expected, null, "missing",
+                                "record " + expected + " is gone and its tombstone is not part of a valid signed purge");
+                    }
+                    previous = tombstone.hash;
+                    expected++;
                 }
                 if (previous == null) {
                     return new Problem(record.seq, record.eventId.toString(), "unlinked",

@@ -12,7 +12,9 @@ import javax.crypto.spec.SecretKeySpec;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import jakarta.inject.Inject;
+
+import dev.sekisho.audit.config.AuditSettings;
 
 /**
  * Keyed hashing (HMAC-SHA-256) of personal identifiers: with a key configured, the actor's IP and the
@@ -28,9 +30,10 @@ public class Pseudonyms {
     private final Optional<SecretKeySpec> key;
     private final Set<String> attributes;
 
-    public Pseudonyms(@ConfigProperty(name = "sekisho.audit.pseudonym-key") Optional<String> key,
-            @ConfigProperty(name = "sekisho.audit.pseudonymized-attributes", defaultValue = "email,ip,ip_address,phone")
-            Set<String> attributes) {
+    @Inject
+    public Pseudonyms(AuditSettings settings) {
+        Optional<String> key = settings.pseudonymKey();
+        Set<String> attributes = settings.pseudonymizedAttributes();
         this.key = key.filter(k -> !k.isBlank()).map(k -> new SecretKeySpec(k.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         this.attributes = attributes.stream().map(a -> a.toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.toSet());
     }
