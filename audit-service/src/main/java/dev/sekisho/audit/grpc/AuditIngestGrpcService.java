@@ -11,8 +11,6 @@ import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.AuditIngest;
 import dev.sekisho.audit.v1.RecordAck;
 import dev.sekisho.audit.v1.RecordBatchAck;
-import dev.sekisho.common.problem.GrpcProblems;
-import dev.sekisho.common.problem.ProblemException;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -34,8 +32,7 @@ public class AuditIngestGrpcService implements AuditIngest {
     @Override
     public Uni<RecordAck> record(AuditEvent event) {
         return Uni.createFrom().deferred(() -> appender.append(validator.toRecord(event)))
-                .map(AuditIngestGrpcService::ack)
-                .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
+                .map(AuditIngestGrpcService::ack);
     }
 
     /** An invalid event ends the stream with INVALID_ARGUMENT; events acknowledged before it stay stored. */
@@ -46,8 +43,7 @@ public class AuditIngestGrpcService implements AuditIngest {
                 .merge(IN_FLIGHT_PER_STREAM)
                 .map(AuditIngestGrpcService::ack)
                 .group().intoLists().of(500, Duration.ofMillis(100))
-                .map(acks -> RecordBatchAck.newBuilder().addAllAcks(acks).build())
-                .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
+                .map(acks -> RecordBatchAck.newBuilder().addAllAcks(acks).build());
     }
 
     private static RecordAck ack(AuditAppender.Ack ack) {

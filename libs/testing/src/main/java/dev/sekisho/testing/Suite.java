@@ -131,6 +131,8 @@ public final class Suite {
             env.put("SEKISHO_" + peer.name() + "_URL", url(peer));
         }
         env.put("SEKISHO_RATELIMIT_POLICIES_DIR", repoRoot.resolve("deploy/ratelimit").toString());
+        // next to the logs, i.e. in the data directory: the audit signing key must outlive restarts
+        env.put("SEKISHO_AUDIT_SIGNING_KEY_FILE", logs.toAbsolutePath().getParent().resolve("audit-signing.key").toString());
         env.put("QUARKUS_GRPC_CLIENTS_ALERTS_PORT", String.valueOf(ports.get(SekishoService.ALERT)));
         env.putAll(extraEnvironment);
         return env;
