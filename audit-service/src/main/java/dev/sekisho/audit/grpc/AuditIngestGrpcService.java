@@ -11,6 +11,8 @@ import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.AuditIngest;
 import dev.sekisho.audit.v1.RecordAck;
 import dev.sekisho.audit.v1.RecordBatchAck;
+import dev.sekisho.common.problem.GrpcProblems;
+import dev.sekisho.common.problem.ProblemException;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -32,7 +34,8 @@ public class AuditIngestGrpcService implements AuditIngest {
     @Override
     public Uni<RecordAck> record(AuditEvent event) {
         return Uni.createFrom().deferred(() -> appender.append(validator.toRecord(event)))
-                .map(AuditIngestGrpcService::ack);
+                .map(AuditIngestGrpcService::ack)
+                .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
     }
 
     /** An invalid event ends the stream with INVALID_ARGUMENT; events acknowledged before it stay stored. */
@@ -43,7 +46,8 @@ public class AuditIngestGrpcService implements AuditIngest {
                 .merge(IN_FLIGHT_PER_STREAM)
                 .map(AuditIngestGrpcService::ack)
                 .group().intoLists().of(500, Duration.ofMillis(100))
-                .map(acks -> RecordBatchAck.newBuilder().addAllAcks(acks).build());
+                .map(acks -> RecordBatchAck.newBuilder().addAllAcks(acks).build())
+                .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
     }
 
     private static RecordAck ack(AuditAppender.Ack ack) {

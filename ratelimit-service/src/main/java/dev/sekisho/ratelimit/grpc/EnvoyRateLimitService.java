@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 
 import com.google.protobuf.UInt64Value;
 
+import dev.sekisho.common.problem.GrpcProblems;
 import dev.sekisho.common.problem.ProblemException;
 import dev.sekisho.ratelimit.config.RateLimitSettings;
 import dev.sekisho.ratelimit.policy.PolicySet;
@@ -40,7 +41,8 @@ public class EnvoyRateLimitService implements RateLimitService {
     public Uni<RateLimitResponse> shouldRateLimit(RateLimitRequest request) {
         return Uni.createFrom().deferred(() -> decider.decide(request.getDomain(), descriptors(request),
                         Integer.toUnsignedLong(request.getHitsAddend()), null))
-                .map(this::response);
+                .map(this::response)
+                .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
     }
 
     private List<DescriptorInput> descriptors(RateLimitRequest request) {

@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 
 import com.google.protobuf.Timestamp;
 
+import dev.sekisho.common.problem.GrpcProblems;
 import dev.sekisho.common.problem.ProblemException;
 import dev.sekisho.ratelimit.limiter.BlockStore;
 import dev.sekisho.ratelimit.policy.PolicyRegistry;
@@ -58,20 +59,22 @@ public class RateLimiterGrpcService implements RateLimiter {
                 }
             }
             return decider.check(request.getPolicy(), keys, Integer.toUnsignedLong(request.getCost()), request.getTenant());
-        }).map(RateLimiterGrpcService::response);
+        }).map(RateLimiterGrpcService::response).onFailure(ProblemException.class).transform(RateLimiterGrpcService::status);
     }
 
     @Override
     public Uni<BlockResponse> block(BlockRequest request) {
         Duration duration = Duration.ofSeconds(request.getDuration().getSeconds(), request.getDuration().getNanos());
         return blocks.block(type(request.getIdentity()), request.getIdentity().getValue(), duration, request.getReason(), "grpc")
-                .map(b -> BlockResponse.newBuilder().setBlock(block(b)).build());
+                .map(b -> BlockResponse.newBuilder().setBlock(block(b)).build())
+                .onFailure(ProblemException.class).transform(RateLimiterGrpcService::status);
     }
 
     @Override
     public Uni<UnblockResponse> unblock(UnblockRequest request) {
         return blocks.unblock(type(request.getIdentity()), request.getIdentity().getValue())
-                .map(removed -> UnblockResponse.newBuilder().setRemoved(removed).build());
+                .map(removed -> UnblockResponse.newBuilder().setRemoved(removed).build())
+                .onFailure(ProblemException.class).transform(RateLimiterGrpcService::status);
     }
 
     @Override
@@ -89,7 +92,7 @@ public class RateLimiterGrpcService implements RateLimiter {
             ListBlocksResponse.Builder response = ListBlocksResponse.newBuilder();
             blocks.list(type).forEach(b -> response.addBlocks(block(b)));
             return Uni.createFrom().item(response.build());
-        });
+        }).onFailure(ProblemException.class).transform(RateLimiterGrpcService::status);
     }
 
     private static CheckResponse response(CheckResult result) {
@@ -147,4 +150,7 @@ public class RateLimiterGrpcService implements RateLimiter {
         return com.google.protobuf.Duration.newBuilder().setSeconds(millis / 1000).setNanos((int) (millis % 1000) * 1_000_000).build();
     }
 
+    private static Throwable status(Throwable e) {
+        return GrpcProblems.toStatus((ProblemException) e);
+    }
 }

@@ -21,6 +21,10 @@ import io.quarkus.security.UnauthorizedException;
  * Every failure of a gRPC call becomes a status a caller can act on, the gRPC twin of {@link ProblemMappers}:
  * problems keep their code, missing credentials are UNAUTHENTICATED, insufficient roles PERMISSION_DENIED, and
  * anything unexpected is INTERNAL with an id in the log, never an exception's class name or message.
+ *
+ * <p>gRPC services still turn their ProblemExceptions into statuses themselves
+ * ({@code onFailure(ProblemException.class).transform(...)}): when the tests run against packaged modules, this
+ * provider can see ProblemException through another class loader, where {@code instanceof} does not match.
  */
 @ApplicationScoped
 public class GrpcErrors implements ExceptionHandlerProvider {
