@@ -1,6 +1,9 @@
 package dev.sekisho.audit.grpc;
 
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -8,22 +11,28 @@ import jakarta.inject.Inject;
 import dev.sekisho.audit.service.AuditAppender;
 import dev.sekisho.audit.service.EventValidator;
 import dev.sekisho.audit.v1.AuditEvent;
-import dev.sekisho.audit.v1.AuditIngest;
+import dev.sekisho.audit.v1.AuditIngestGrpc;
 import dev.sekisho.audit.v1.RecordAck;
 import dev.sekisho.audit.v1.RecordBatchAck;
 import dev.sekisho.common.problem.GrpcProblems;
 import dev.sekisho.common.problem.ProblemException;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
-/** gRPC ingest: one event, or a stream acknowledged in batches as records become durable. */
+/**
+ * gRPC ingest: one event, or a stream acknowledged in batches as records become durable. A stream is read
+ * with explicit flow control: at most {@link #IN_FLIGHT_PER_STREAM} events are requested from the client
+ * before earlier ones are durable, so a producer faster than PostgreSQL is slowed down, not buffered.
+ */
 @GrpcService
 @RolesAllowed("service")
-public class AuditIngestGrpcService implements AuditIngest {
+public class AuditIngestGrpcService extends AuditIngestGrpc.AuditIngestImplBase {
 
-    /** Events of one stream being appended at once; the appender batches them into transactions. */
     static final int IN_FLIGHT_PER_STREAM = 512;
+    static final int ACK_BATCH = 500;
 
     @Inject
     EventValidator validator;
@@ -32,22 +41,94 @@ public class AuditIngestGrpcService implements AuditIngest {
     AuditAppender appender;
 
     @Override
-    public Uni<RecordAck> record(AuditEvent event) {
-        return Uni.createFrom().deferred(() -> appender.append(validator.toRecord(event)))
-                .map(AuditIngestGrpcService::ack)
-                .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
+    public void record(AuditEvent event, StreamObserver<RecordAck> response) {
+        Uni.createFrom().deferred(() -> appender.append(validator.toRecord(event))).subscribe().with(
+                ack -> {
+                    response.onNext(ack(ack));
+                    response.onCompleted();
+                },
+                failure -> response.onError(status(failure)));
     }
 
     /** An invalid event ends the stream with INVALID_ARGUMENT; events acknowledged before it stay stored. */
     @Override
-    public Multi<RecordBatchAck> recordStream(Multi<AuditEvent> events) {
-        return events
-                .onItem().transformToUni(event -> Uni.createFrom().deferred(() -> appender.append(validator.toRecord(event))))
-                .merge(IN_FLIGHT_PER_STREAM)
-                .map(AuditIngestGrpcService::ack)
-                .group().intoLists().of(500, Duration.ofMillis(100))
-                .map(acks -> RecordBatchAck.newBuilder().addAllAcks(acks).build())
-                .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
+    public StreamObserver<AuditEvent> recordStream(StreamObserver<RecordBatchAck> responses) {
+        ServerCallStreamObserver<RecordBatchAck> out = (ServerCallStreamObserver<RecordBatchAck>) responses;
+        out.disableAutoRequest();
+        out.request(IN_FLIGHT_PER_STREAM);
+        return new StreamObserver<>() {
+            private final List<RecordAck> pending = new ArrayList<>();
+            private final AtomicInteger inFlight = new AtomicInteger();
+            private final AtomicBoolean halfClosed = new AtomicBoolean();
+            private final AtomicBoolean failed = new AtomicBoolean();
+
+            @Override
+            public void onNext(AuditEvent event) {
+                inFlight.incrementAndGet();
+                Uni.createFrom().deferred(() -> appender.append(validator.toRecord(event))).subscribe().with(
+                        ack -> acknowledged(ack(ack)),
+                        failure -> fail(failure));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                failed.set(true);
+            }
+
+            @Override
+            public void onCompleted() {
+                halfClosed.set(true);
+                flushIfDone();
+            }
+
+            private void acknowledged(RecordAck ack) {
+                synchronized (this) {
+                    if (failed.get()) {
+                        return;
+                    }
+                    pending.add(ack);
+                    if (pending.size() >= ACK_BATCH) {
+                        out.onNext(RecordBatchAck.newBuilder().addAllAcks(pending).build());
+                        pending.clear();
+                    }
+                }
+                inFlight.decrementAndGet();
+                out.request(1);
+                flushIfDone();
+            }
+
+            private void flushIfDone() {
+                synchronized (this) {
+                    if (failed.get() || !halfClosed.get() || inFlight.get() > 0) {
+                        return;
+                    }
+                    failed.set(true); // completed: nothing more may be sent
+                    if (!pending.isEmpty()) {
+                        out.onNext(RecordBatchAck.newBuilder().addAllAcks(pending).build());
+                        pending.clear();
+                    }
+                    out.onCompleted();
+                }
+            }
+
+            private void fail(Throwable failure) {
+                synchronized (this) {
+                    if (failed.getAndSet(true)) {
+                        return;
+                    }
+                    if (!pending.isEmpty()) {
+                        out.onNext(RecordBatchAck.newBuilder().addAllAcks(pending).build());
+                        pending.clear();
+                    }
+                    out.onError(status(failure));
+                }
+            }
+        };
+    }
+
+    private static Throwable status(Throwable failure) {
+        return failure instanceof ProblemException problem ? GrpcProblems.toStatus(problem)
+                : Status.UNAVAILABLE.withDescription("The audit log cannot be written right now; retry.").asRuntimeException();
     }
 
     private static RecordAck ack(AuditAppender.Ack ack) {
