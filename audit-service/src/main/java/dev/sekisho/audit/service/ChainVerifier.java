@@ -17,6 +17,7 @@ import dev.sekisho.audit.repository.CheckpointEntity;
 import dev.sekisho.audit.repository.PurgeEntity;
 import dev.sekisho.audit.repository.PurgedEntity;
 import dev.sekisho.common.problem.ProblemException;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -53,8 +54,8 @@ public class ChainVerifier {
         long start = from == null ? 1 : from;
         long end = to == null ? Long.MAX_VALUE : to;
         return sessions.withSession(session -> checkpoints(session, start, end)
-                .chain(checkpoints -> previousHash(session, start)
-                        .chain(previous -> new Walk(session, start, end, to == null, checkpoints, previous).next())));
+                .chain(checkpoints -> previousHash(session, start).map(previous -> new Walk(start, end, to == null, checkpoints, previous))))
+                .chain(Walk::run);
     }
 
     private Uni<Map<Long, CheckpointEntity>> checkpoints(Mutiny.Session session, long start, long end) {
@@ -78,8 +79,8 @@ public class ChainVerifier {
                         : session.find(PurgedEntity.class, start - 1).map(tombstone -> tombstone == null ? null : tombstone.hash));
     }
 
+    /** One pass over the range, a page at a time, each page in a session of its own, so memory stays flat. */
     private final class Walk {
-        final Mutiny.Session session;
         final long end;
         final boolean toTail;
         final Map<Long, CheckpointEntity> checkpoints;
@@ -90,8 +91,9 @@ public class ChainVerifier {
         Long first;
         Long last;
 
-        Walk(Mutiny.Session session, long start, long end, boolean toTail, Map<Long, CheckpointEntity> checkpoints, byte[] previous) {
-            this.session = session;
+        Problem problem;
+
+        Walk(long start, long end, boolean toTail, Map<Long, CheckpointEntity> checkpoints, byte[] previous) {
             this.end = end;
             this.toTail = toTail;
             this.checkpoints = checkpoints;
@@ -102,26 +104,26 @@ public class ChainVerifier {
         final Map<Long, PurgedEntity> tombstones = new HashMap<>();
         final Map<Long, Boolean> purgeValid = new HashMap<>();
 
-        Uni<Result> next() {
-            return session.createQuery("from AuditEventEntity e where e.seq >= :from and e.seq <= :end order by e.seq",
-                            AuditEventEntity.class)
-                    .setParameter("from", expected).setParameter("end", end).setMaxResults(PAGE).getResultList()
-                    .call(page -> page.isEmpty() ? Uni.createFrom().voidItem() : loadTombstones(expected, page.get(page.size() - 1).seq))
-                    .chain(page -> {
-                        session.clear();
-                        Problem problem = check(page);
-                        if (problem != null) {
-                            return Uni.createFrom().item(result(problem));
+        Uni<Result> run() {
+            return Multi.createBy().repeating()
+                    .uni(() -> this, walk -> sessions.withSession(session -> session
+                            .createQuery("from AuditEventEntity e where e.seq >= :from and e.seq <= :end order by e.seq",
+                                    AuditEventEntity.class)
+                            .setParameter("from", expected).setParameter("end", end).setMaxResults(PAGE).getResultList()
+                            .call(page -> page.isEmpty() ? Uni.createFrom().voidItem()
+                                    : loadTombstones(session, expected, page.get(page.size() - 1).seq))))
+                    .whilst(page -> page.size() == PAGE)
+                    .onItem().invoke(page -> {
+                        if (problem == null) {
+                            problem = check(page);
                         }
-                        if (page.size() == PAGE) {
-                            return next();
-                        }
-                        return tail();
-                    });
+                    })
+                    .collect().last()
+                    .chain(ignored -> problem != null ? Uni.createFrom().item(result(problem)) : tail());
         }
 
         /** Tombstones of records removed by retention in [from, to], with the validity of their signed purges. */
-        private Uni<Void> loadTombstones(long from, long to) {
+        private Uni<Void> loadTombstones(Mutiny.Session session, long from, long to) {
             return session.createQuery("from PurgedEntity p where p.seq >= :from and p.seq <= :to", PurgedEntity.class)
                     .setParameter("from", from).setParameter("to", to).getResultList()
                     .chain(found -> {
@@ -198,7 +200,8 @@ public class ChainVerifier {
                 return Uni.createFrom().item(result(null));
             }
             long present = last == null ? expected - 1 : last;
-            return session.createQuery("select max(c.seq) from CheckpointEntity c", Long.class).getSingleResult()
+            return sessions.withSession(session -> session.createQuery("select max(c.seq) from CheckpointEntity c", Long.class)
+                            .getSingleResult())
                     .map(signed -> {
                         long witnessed = Math.max(signed == null ? 0 : signed, appender.highestAppended());
                         if (witnessed > present) {
