@@ -32,8 +32,10 @@ public class Pseudonyms {
 
     @Inject
     public Pseudonyms(AuditSettings settings) {
-        Optional<String> key = settings.pseudonymKey();
-        Set<String> attributes = settings.pseudonymizedAttributes();
+        this(settings.pseudonymKey(), settings.pseudonymizedAttributes());
+    }
+
+    Pseudonyms(Optional<String> key, Set<String> attributes) {
         this.key = key.filter(k -> !k.isBlank()).map(k -> new SecretKeySpec(k.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         this.attributes = attributes.stream().map(a -> a.toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.toSet());
     }
