@@ -60,9 +60,11 @@ public final class AuditBenchmark {
         Path work = Files.createTempDirectory("sekisho-audit-bench");
         PostgresServer postgres = new PostgresServer(work.resolve("pg"), Ports.free(), "sekisho", "sekisho", work.resolve("pg.log"));
         postgres.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(postgres::stop)); // also when a later start fails
         postgres.createDatabase("sekisho_audit");
         KeycloakServer keycloak = new KeycloakServer(Path.of(System.getProperty("sekisho.keycloak.home")),
                 root.resolve("deploy/keycloak/sekisho-realm.json"), Ports.free(), Ports.free(), true, work.resolve("kc.log"));
+        Runtime.getRuntime().addShutdownHook(new Thread(keycloak::stop));
         String keycloakUrl = keycloak.start(Duration.ofSeconds(300));
         System.setProperty("sekisho.testing.shared.keycloak", keycloakUrl);
         PostgresServer.Connection db = postgres.connection("sekisho_audit");

@@ -74,6 +74,7 @@ public final class RateLimitBenchmark {
                 """);
         RedisServer redis = new RedisServer(Ports.free(), work.resolve("redis"), work.resolve("redis.log"), List.of());
         String redisUrl = redis.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(redis::stop)); // also when a later start fails
         Map<String, String> env = new java.util.HashMap<>(Map.of("QUARKUS_REDIS_HOSTS", redisUrl,
                 "SEKISHO_RATELIMIT_POLICIES_DIR", policies.toString(),
                 "QUARKUS_OTEL_SDK_DISABLED", "true",
@@ -85,6 +86,7 @@ public final class RateLimitBenchmark {
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.env."))
                 .forEach(k -> env.put(k.substring("bench.env.".length()), System.getProperty(k)));
         ServiceLauncher cached = ServiceLauncher.start(root, SekishoService.RATELIMIT, Ports.free(), env, work.resolve("cache-on.log"));
+        Runtime.getRuntime().addShutdownHook(new Thread(cached::stop));
         ServiceLauncher uncached = ServiceLauncher.start(root, SekishoService.RATELIMIT, Ports.free(),
                 merge(env, Map.of("SEKISHO_RATELIMIT_LOCAL_CACHE_ENABLED", "false")), work.resolve("cache-off.log"));
         Vertx vertx = Vertx.vertx();

@@ -34,7 +34,12 @@ public final class ServiceLauncher {
     /** Starts the service and waits until its readiness check is UP. */
     public static ServiceLauncher start(Path repoRoot, SekishoService service, int port, Map<String, String> environment, Path log) {
         ServiceLauncher launched = launch(repoRoot, service, port, environment, log);
-        launched.awaitReady(Duration.ofSeconds(120), log);
+        try {
+            launched.awaitReady(Duration.ofSeconds(120), log);
+        } catch (RuntimeException notReady) {
+            launched.stop(); // leave nothing running behind a failed start
+            throw notReady;
+        }
         return launched;
     }
 
