@@ -63,6 +63,8 @@ public class BlockStore {
     ObjectMapper json;
 
     private volatile Map<String, Block> active = Map.of();
+    /** Counts this instance's own changes, so that a refresh read before one of them cannot undo it. */
+    private long localChanges;
 
     public Optional<Block> blocked(IdentityType type, String value) {
         Block block = active.get(field(type, value));
@@ -95,9 +97,10 @@ public class BlockStore {
     /** Re-reads every block; expired ones are dropped from Redis too. A failed refresh keeps the last copy. */
     @Scheduled(every = "${sekisho.ratelimit.blocks-refresh-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public Uni<Void> refresh() {
+        long changesBefore = localChanges();
         return redis.hash(String.class).hgetall(HASH)
                 .map(this::decodeAll)
-                .invoke(blocks -> active = blocks)
+                .invoke(blocks -> replaceUnlessChangedSince(changesBefore, blocks))
                 .call(this::dropExpired)
                 .onFailure().invoke(e -> LOG.debugf("blocks not refreshed: %s", e.getMessage()))
                 .onFailure().recoverWithNull()
@@ -123,16 +126,29 @@ public class BlockStore {
         return blocks;
     }
 
+    private synchronized long localChanges() {
+        return localChanges;
+    }
+
+    /** A snapshot read while this instance changed a block may predate the change; the next refresh catches up. */
+    private synchronized void replaceUnlessChangedSince(long changesBefore, Map<String, Block> blocks) {
+        if (localChanges == changesBefore) {
+            active = blocks;
+        }
+    }
+
     private synchronized void remember(Block block) {
         Map<String, Block> copy = new HashMap<>(active);
         copy.put(field(block.type(), block.value()), block);
         active = copy;
+        localChanges++;
     }
 
     private synchronized void forget(IdentityType type, String value) {
         Map<String, Block> copy = new HashMap<>(active);
         copy.remove(field(type, value));
         active = copy;
+        localChanges++;
     }
 
     private String encode(Block block) {
