@@ -13,7 +13,7 @@ record ProtoFile(String text) {
 
     private static final Pattern PACKAGE = Pattern.compile("^package\\s+([\\w.]+);", Pattern.MULTILINE);
     private static final Pattern FIELD = Pattern.compile(
-            "^\\s*(?:repeated\\s+|optional\\s+)?[\\w.]+\\s+(\\w+)\\s*=\\s*(\\d+)\\s*[;\\[]", Pattern.MULTILINE);
+            "^\\s*(?:repeated\\s+|optional\\s+)?(?:map<[^>]+>|[\\w.]+)\\s+(\\w+)\\s*=\\s*(\\d+)\\s*[;\\[]", Pattern.MULTILINE);
     private static final Pattern ENUM_VALUE = Pattern.compile("^\\s*(\\w+)\\s*=\\s*(\\d+)\\s*;", Pattern.MULTILINE);
 
     static ProtoFile read(Path path) throws IOException {
