@@ -45,7 +45,7 @@ public final class Ports {
         throw new IllegalStateException(what + " did not listen on " + host + ":" + port + " within " + timeout);
     }
 
-    static void sleep(long millis) {
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -133,6 +133,11 @@ public final class Suite {
         env.put("SEKISHO_RATELIMIT_POLICIES_DIR", repoRoot.resolve("deploy/ratelimit").toString());
         // next to the logs, i.e. in the data directory: the audit signing key must outlive restarts
         env.put("SEKISHO_AUDIT_SIGNING_KEY_FILE", logs.toAbsolutePath().getParent().resolve("audit-signing.key").toString());
+        // gRPC clients are named after the peer's API: auth, ratelimit, secrets, audit, alerts
+        env.put("QUARKUS_GRPC_CLIENTS_AUTH_PORT", String.valueOf(ports.get(SekishoService.AUTH)));
+        env.put("QUARKUS_GRPC_CLIENTS_RATELIMIT_PORT", String.valueOf(ports.get(SekishoService.RATELIMIT)));
+        env.put("QUARKUS_GRPC_CLIENTS_SECRETS_PORT", String.valueOf(ports.get(SekishoService.SECRETS)));
+        env.put("QUARKUS_GRPC_CLIENTS_AUDIT_PORT", String.valueOf(ports.get(SekishoService.AUDIT)));
         env.put("QUARKUS_GRPC_CLIENTS_ALERTS_PORT", String.valueOf(ports.get(SekishoService.ALERT)));
         env.putAll(extraEnvironment);
         return env;

@@ -13,7 +13,7 @@ public final class GrpcProblems {
         return switch (type) {
             case BAD_REQUEST, VALIDATION_FAILED, MALFORMED_BODY, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,
                     METHOD_NOT_ALLOWED, NOT_ACCEPTABLE -> Status.Code.INVALID_ARGUMENT;
-            case UNAUTHORIZED -> Status.Code.UNAUTHENTICATED;
+            case UNAUTHORIZED, INVALID_CREDENTIALS -> Status.Code.UNAUTHENTICATED;
             case FORBIDDEN -> Status.Code.PERMISSION_DENIED;
             case NOT_FOUND -> Status.Code.NOT_FOUND;
             case CONFLICT -> Status.Code.ALREADY_EXISTS;

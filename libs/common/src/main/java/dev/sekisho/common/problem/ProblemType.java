@@ -12,6 +12,7 @@ public enum ProblemType {
     VALIDATION_FAILED("validation-failed", "The request is not valid", 400),
     MALFORMED_BODY("malformed-body", "The request body cannot be read", 400),
     UNAUTHORIZED("unauthorized", "Authentication is required", 401),
+    INVALID_CREDENTIALS("invalid-credentials", "The credentials are not valid", 401),
     FORBIDDEN("forbidden", "Not allowed", 403),
     NOT_FOUND("not-found", "Not found", 404),
     METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405),

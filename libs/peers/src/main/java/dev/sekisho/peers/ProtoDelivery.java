@@ -1,0 +1,40 @@
+package dev.sekisho.peers;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+
+import io.grpc.Status;
+import io.smallrye.mutiny.Uni;
+
+/** An {@link OutboxDelivery} of protobuf messages: parses the stored bytes and hands the message to a peer call. */
+public abstract class ProtoDelivery<M extends Message> implements OutboxDelivery {
+
+    private final String stream;
+    private final Parser<M> parser;
+
+    protected ProtoDelivery(String stream, Parser<M> parser) {
+        this.stream = stream;
+        this.parser = parser;
+    }
+
+    /** The peer call; it completes when the peer acknowledged the message. */
+    protected abstract Uni<?> send(M message);
+
+    @Override
+    public String stream() {
+        return stream;
+    }
+
+    @Override
+    public Uni<Void> deliver(byte[] payload) {
+        M message;
+        try {
+            message = parser.parseFrom(payload);
+        } catch (InvalidProtocolBufferException e) {
+            return Uni.createFrom().failure(Status.INVALID_ARGUMENT.withDescription("unreadable " + stream + " entry")
+                    .asRuntimeException());
+        }
+        return send(message).replaceWithVoid();
+    }
+}
