@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import dev.sekisho.testing.KeycloakTestResource;
 import dev.sekisho.testing.RedisTestResource;
 import dev.sekisho.testing.Totp;
+import dev.sekisho.auth.peers.FakePeersTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
@@ -23,6 +24,7 @@ import io.restassured.response.ValidatableResponse;
 @QuarkusTest
 @WithTestResource(RedisTestResource.class)
 @WithTestResource(KeycloakTestResource.class)
+@WithTestResource(FakePeersTestResource.class)
 class KeycloakDirectGrantTest {
 
     static final String CLIENT_ID = "sekisho-auth";

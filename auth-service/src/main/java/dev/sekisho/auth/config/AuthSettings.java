@@ -1,0 +1,72 @@
+package dev.sekisho.auth.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Every setting of auth-service ({@code sekisho.auth.*}; environment: {@code SEKISHO_AUTH_*}). */
+@ConfigMapping(prefix = "sekisho.auth")
+public interface AuthSettings {
+
+    /** The confidential Keycloak client that performs logins (direct grant) and the admin calls. */
+    @WithDefault("sekisho-auth")
+    String clientId();
+
+    /** Its secret; SEKISHO_AUTH_CLIENT_SECRET in compose. Never logged. */
+    @WithDefault("sekisho-auth-dev-secret")
+    String clientSecret();
+
+    /** How long one Keycloak call may take before the caller gets 503 with Retry-After. */
+    @WithDefault("3s")
+    Duration keycloakTimeout();
+
+    /**
+     * When true (the default), a user without a TOTP credential gets no token: Keycloak's direct grant asks for a
+     * code only from users who have one, so auth-service refuses the others itself.
+     */
+    @WithDefault("true")
+    boolean mfaRequired();
+
+    /** How long a user's "has TOTP" answer from Keycloak is reused. */
+    @WithDefault("60s")
+    Duration mfaCacheTtl();
+
+    /**
+     * Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks). The client address is the last
+     * address in X-Forwarded-For that is not a trusted proxy; without trusted proxies the header is ignored.
+     */
+    Optional<List<String>> trustedProxies();
+
+    /** Login attempt budgets, decided by ratelimit-service. */
+    LoginBudget loginBudget();
+
+    /** Access review: users without a successful login for this long are flagged inactive. */
+    @WithDefault("90")
+    int inactiveDays();
+
+    /** ext_authz: ask ratelimit-service for this policy (keyed by the token's subject) on every allowed request. */
+    Optional<String> gatewayRatePolicy();
+
+    interface LoginBudget {
+        /** Turn the attempt budget off (tests of other behaviour, or a deployment without ratelimit-service). */
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("login-per-user")
+        String perUserPolicy();
+
+        @WithDefault("login-per-ip")
+        String perIpPolicy();
+
+        /** How long auth-service waits for ratelimit-service. */
+        @WithDefault("200ms")
+        Duration timeout();
+
+        /** When ratelimit-service cannot answer: closed (503, no Keycloak call) or open (let the login through). */
+        @WithDefault("closed")
+        String failMode();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.sekisho.auth.events;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import com.google.protobuf.Timestamp;
+
+import dev.sekisho.alert.v1.SecuritySignal;
+import dev.sekisho.alert.v1.Severity;
+import dev.sekisho.audit.v1.Actor;
+import dev.sekisho.audit.v1.ActorType;
+import dev.sekisho.audit.v1.AuditEvent;
+import dev.sekisho.audit.v1.Outcome;
+import dev.sekisho.audit.v1.Resource;
+import dev.sekisho.peers.Outbox;
+import io.opentelemetry.api.trace.Span;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * What auth-service tells audit-service and alert-service. Each event is stored in the outbox before the caller
+ * gets an answer, so a login is never answered without its audit record being safe. Events carry who, what and
+ * why, never a password, code or token.
+ */
+@ApplicationScoped
+public class AuthEvents {
+
+    static final String SERVICE = "auth-service";
+
+    @Inject
+    Outbox outbox;
+
+    /** Who acted: a person (by username) or a machine client, with where they came from. */
+    public record Who(ActorType type, String id, String ip, String userAgent, String clientId) {
+
+        public static Who user(String username, String ip, String userAgent) {
+            return new Who(ActorType.ACTOR_TYPE_USER, username, ip, userAgent, "");
+        }
+
+        public static Who client(String clientId, String ip, String userAgent) {
+            return new Who(ActorType.ACTOR_TYPE_SERVICE, clientId, ip, userAgent, clientId);
+        }
+    }
+
+    public Uni<Void> audit(String action, Who who, String resourceType, String resourceId, Outcome outcome, String reason,
+            Map<String, String> attributes) {
+        Actor.Builder actor = Actor.newBuilder().setType(who.type()).setId(nz(who.id())).setIp(nz(who.ip()))
+                .setUserAgent(truncate(nz(who.userAgent()), 512)).setClientId(nz(who.clientId()));
+        AuditEvent event = AuditEvent.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setOccurredAt(now())
+                .setActor(actor)
+                .setAction(action)
+                .setResource(Resource.newBuilder().setType(resourceType).setId(nz(resourceId)))
+                .setOutcome(outcome)
+                .setReason(nz(reason))
+                .setService(SERVICE)
+                .setTraceId(traceId())
+                .putAllAttributes(attributes)
+                .build();
+        return outbox.put(AuditDelivery.STREAM, event.toByteArray()).replaceWithVoid();
+    }
+
+    public Uni<Void> signal(String kind, Severity severity, String summary, Map<String, String> labels) {
+        SecuritySignal signal = SecuritySignal.newBuilder()
+                .setSignalId(UUID.randomUUID().toString())
+                .setKind(kind)
+                .setSeverity(severity)
+                .setService(SERVICE)
+                .setOccurredAt(now())
+                .putAllLabels(labels)
+                .setSummary(summary)
+                .setTraceId(traceId())
+                .build();
+        return outbox.put(SignalDelivery.STREAM, signal.toByteArray()).replaceWithVoid();
+    }
+
+    private static Timestamp now() {
+        Instant now = Instant.now();
+        return Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
+    }
+
+    private static String traceId() {
+        var context = Span.current().getSpanContext();
+        return context.isValid() ? context.getTraceId() : "";
+    }
+
+    private static String nz(String text) {
+        return text == null ? "" : text;
+    }
+
+    private static String truncate(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.sekisho.auth.events;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.sekisho.alert.v1.MutinyAlertsGrpc;
+import dev.sekisho.alert.v1.SecuritySignal;
+import dev.sekisho.peers.ProtoDelivery;
+import dev.sekisho.peers.ServiceToken;
+import io.quarkus.grpc.GrpcClient;
+import io.smallrye.mutiny.Uni;
+
+/** Hands security signals from the outbox to alert-service, which counts each signal id once. */
+@ApplicationScoped
+public class SignalDelivery extends ProtoDelivery<SecuritySignal> {
+
+    static final String STREAM = "signals";
+
+    @GrpcClient("alerts")
+    MutinyAlertsGrpc.MutinyAlertsStub alerts;
+
+    @Inject
+    ServiceToken serviceToken;
+
+    public SignalDelivery() {
+        super(STREAM, SecuritySignal.parser());
+    }
+
+    @Override
+    protected Uni<?> send(SecuritySignal signal) {
+        return alerts.withCallCredentials(serviceToken.credentials()).signal(signal);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.sekisho.auth.login;
+
+import java.util.Base64;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.sekisho.alert.v1.Severity;
+import dev.sekisho.audit.v1.Outcome;
+import dev.sekisho.auth.config.AuthSettings;
+import dev.sekisho.auth.events.AuthEvents;
+import dev.sekisho.auth.events.AuthEvents.Who;
+import dev.sekisho.auth.keycloak.GrantRejected;
+import dev.sekisho.auth.keycloak.Keycloak;
+import dev.sekisho.auth.keycloak.KeycloakUnavailable;
+import dev.sekisho.auth.keycloak.TokenSet;
+import dev.sekisho.common.problem.Problem;
+import dev.sekisho.common.problem.ProblemException;
+import dev.sekisho.common.problem.ProblemType;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * A login, from budget to audit: the attempt budget first (no Keycloak call when it is spent), then Keycloak's
+ * password + TOTP grant, then the MFA requirement; every outcome is stored in the outbox before the caller gets
+ * an answer. Every refusal looks the same to the caller, whatever failed.
+ */
+@ApplicationScoped
+public class Logins {
+
+    static final String REFUSED = "The username, password or one-time code is not valid.";
+    private static final Logger LOG = Logger.getLogger(Logins.class);
+
+    @Inject
+    LoginBudget budget;
+
+    @Inject
+    Keycloak keycloak;
+
+    @Inject
+    MfaCheck mfa;
+
+    @Inject
+    AuthEvents events;
+
+    @Inject
+    AuthSettings settings;
+
+    @Inject
+    ObjectMapper json;
+
+    public Uni<TokenSet> login(String username, String password, String totp, String ip, String userAgent) {
+        Who who = Who.user(username, ip, userAgent);
+        return budget.spend(username, ip).flatMap(verdict -> {
+            if (verdict.unavailable()) {
+                return events.audit("auth.login.error", who, "user", username, Outcome.OUTCOME_ERROR, "attempt budget unavailable", Map.of())
+                        .replaceWith(Uni.createFrom().<TokenSet>failure(ProblemException.unavailable(
+                                "Logins are paused: the attempt budget cannot be checked.", verdict.retryAfter().toSeconds())));
+            }
+            if (!verdict.allowed()) {
+                long retry = Math.max(1, verdict.retryAfter().toSeconds());
+                return events.audit("auth.login.limited", who, "user", username, Outcome.OUTCOME_DENIED, "attempt budget spent", Map.of())
+                        .call(() -> events.signal("auth.login.limited", Severity.SEVERITY_WARNING,
+                                "login attempt budget spent", Map.of("user", username, "ip", ip)))
+                        .replaceWith(Uni.createFrom().<TokenSet>failure(new ProblemException(
+                                Problem.of(ProblemType.RATE_LIMITED, "Too many login attempts; try again later."),
+                                Map.of("Retry-After", String.valueOf(retry)))));
+            }
+            return keycloak.passwordGrant(username, password, totp)
+                    .flatMap(tokens -> requireMfa(tokens, who))
+                    .call(tokens -> events.audit("auth.login.succeeded", who, "user", username, Outcome.OUTCOME_SUCCESS, "", Map.of()))
+                    .onFailure(GrantRejected.class).call(e -> refused(who, ((GrantRejected) e).reason()))
+                    .onFailure(Logins::keycloakDown).call(e -> events.audit("auth.login.error", who, "user", username,
+                            Outcome.OUTCOME_ERROR, "keycloak unavailable", Map.of()))
+                    .onFailure().transform(Logins::toProblem);
+        });
+    }
+
+    /** A grant for a user without TOTP is undone (the session ended at Keycloak) when MFA is required. */
+    private Uni<TokenSet> requireMfa(TokenSet tokens, Who who) {
+        if (!settings.mfaRequired()) {
+            return Uni.createFrom().item(tokens);
+        }
+        String subject = subjectOf(tokens.accessToken());
+        return mfa.hasTotp(subject).flatMap(has -> {
+            if (has) {
+                return Uni.createFrom().item(tokens);
+            }
+            return keycloak.logout(tokens.refreshToken()).onFailure().recoverWithNull()
+                    .replaceWith(Uni.createFrom().<TokenSet>failure(new GrantRejected("mfa_not_configured")));
+        });
+    }
+
+    private Uni<Void> refused(Who who, String reason) {
+        return events.audit("auth.login.failed", who, "user", who.id(), Outcome.OUTCOME_FAILURE, reason, Map.of())
+                .call(() -> events.signal("auth.login.failed", Severity.SEVERITY_INFO, "login refused: " + reason,
+                        Map.of("user", who.id(), "ip", who.ip())));
+    }
+
+    static boolean keycloakDown(Throwable e) {
+        return e instanceof KeycloakUnavailable || e instanceof CircuitBreakerOpenException;
+    }
+
+    /** What a caller sees: one refusal for every bad credential, 503 when Keycloak cannot answer. */
+    public static Throwable toProblem(Throwable e) {
+        if (e instanceof GrantRejected) {
+            return new ProblemException(ProblemType.INVALID_CREDENTIALS, REFUSED);
+        }
+        if (keycloakDown(e)) {
+            return ProblemException.unavailable("The identity provider is not answering; try again shortly.", 5);
+        }
+        if (e instanceof ProblemException) {
+            return e;
+        }
+        // the outbox (Redis) refused the audit record: no answer may go out unaudited
+        LOG.warnf("login not completed: %s", e.getClass().getSimpleName());
+        return ProblemException.unavailable("The login cannot be recorded right now; try again shortly.", 5);
+    }
+
+    private String subjectOf(String accessToken) {
+        try {
+            String payload = accessToken.split("\\.")[1];
+            JsonNode claims = json.readTree(Base64.getUrlDecoder().decode(payload));
+            return claims.path("sub").asText();
+        } catch (Exception e) {
+            LOG.warn("Keycloak returned an access token without a readable subject");
+            throw new KeycloakUnavailable("unreadable token from Keycloak", null);
+        }
+    }
+}

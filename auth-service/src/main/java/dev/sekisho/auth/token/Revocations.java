@@ -1,0 +1,61 @@
+package dev.sekisho.auth.token;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.value.ReactiveValueCommands;
+import io.quarkus.redis.datasource.value.SetArgs;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The deny list shared by every auth-service instance through Redis: single access tokens by {@code jti} until
+ * they would have expired anyway, and whole users ("every token issued before T") after a disable.
+ */
+@ApplicationScoped
+public class Revocations {
+
+    static final String TOKEN_PREFIX = "sekisho:auth:revoked:jti:";
+    static final String USER_PREFIX = "sekisho:auth:revoked:user:";
+    /** Longer than any access token Keycloak issues in this realm (a token outliving it is refused anyway). */
+    static final Duration USER_REVOCATION_TTL = Duration.ofHours(24);
+
+    private final ReactiveValueCommands<String, String> values;
+
+    @Inject
+    public Revocations(ReactiveRedisDataSource redis) {
+        this.values = redis.value(String.class);
+    }
+
+    public Uni<Void> revokeToken(String tokenId, Instant expiresAt) {
+        Duration ttl = Duration.between(Instant.now(), expiresAt);
+        if (tokenId == null || ttl.isNegative() || ttl.isZero()) {
+            return Uni.createFrom().voidItem();
+        }
+        return values.set(TOKEN_PREFIX + tokenId, "1", new SetArgs().px(ttl.toMillis()));
+    }
+
+    /** Every token of this user issued up to now is refused from here on. */
+    public Uni<Void> revokeUser(String subject) {
+        return values.set(USER_PREFIX + subject, String.valueOf(Instant.now().getEpochSecond()),
+                new SetArgs().ex(USER_REVOCATION_TTL));
+    }
+
+    /** Why the token is revoked, or null when it is not. */
+    public Uni<String> check(VerifiedToken token) {
+        Uni<String> byId = token.tokenId() == null ? Uni.createFrom().nullItem() : values.get(TOKEN_PREFIX + token.tokenId());
+        Uni<String> byUser = values.get(USER_PREFIX + token.subject());
+        return Uni.combine().all().unis(byId, byUser).with((id, user) -> {
+            if (id != null) {
+                return "revoked";
+            }
+            if (user != null && token.issuedAt() != null && token.issuedAt().getEpochSecond() <= Long.parseLong(user)) {
+                return "revoked: the user was disabled";
+            }
+            return null;
+        });
+    }
+}

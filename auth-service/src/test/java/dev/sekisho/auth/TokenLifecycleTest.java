@@ -1,0 +1,204 @@
+package dev.sekisho.auth;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.emptyOrNullString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.sekisho.auth.peers.FakePeers;
+import dev.sekisho.auth.peers.FakePeersTestResource;
+import dev.sekisho.auth.v1.AuthGrpc;
+import dev.sekisho.auth.v1.IntrospectRequest;
+import dev.sekisho.auth.v1.IntrospectResponse;
+import dev.sekisho.testing.KeycloakTestResource;
+import dev.sekisho.testing.KeycloakTokens;
+import dev.sekisho.testing.RedisTestResource;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+
+/** Introspection, logout and revocation, machine tokens, the Envoy ext_authz check, access review. */
+@QuarkusTest
+@WithTestResource(RedisTestResource.class)
+@WithTestResource(KeycloakTestResource.class)
+@WithTestResource(FakePeersTestResource.class)
+class TokenLifecycleTest {
+
+    @TestHTTPResource
+    URL url;
+
+    @Test
+    void introspectionVerifiesLocallyAndHonoursLogout() {
+        String access = KeycloakTokens.service("ratelimit");
+        ManagedChannel channel = channel();
+        try {
+            var auth = AuthGrpc.newBlockingStub(channel).withInterceptors(bearer(KeycloakTokens.service("secrets")));
+            IntrospectResponse active = auth.introspect(IntrospectRequest.newBuilder().setToken(access).build());
+            assertTrue(active.getActive());
+            assertEquals("svc-ratelimit", active.getClientId());
+            assertTrue(active.getRolesList().contains("service"));
+
+            given().auth().oauth2(access).contentType(ContentType.JSON).body(Map.of()).post("/v1/auth/logout").then()
+                    .statusCode(200).body("revoked", equalTo(true));
+            IntrospectResponse revoked = auth.introspect(IntrospectRequest.newBuilder().setToken(access).build());
+            assertFalse(revoked.getActive());
+            assertEquals("revoked", revoked.getInactiveReason());
+
+            for (String bad : new String[] {forged(access), noneAlg(access), "not.a.jwt", "x".repeat(20_000)}) {
+                IntrospectResponse answer = auth.introspect(IntrospectRequest.newBuilder().setToken(bad).build());
+                assertFalse(answer.getActive(), "refused: " + answer.getInactiveReason());
+                assertFalse(answer.getInactiveReason().contains(bad.substring(0, 8)), "the token is not echoed");
+            }
+
+            var anonymous = AuthGrpc.newBlockingStub(channel);
+            var e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                    () -> anonymous.introspect(IntrospectRequest.newBuilder().setToken(access).build()));
+            assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+            var user = AuthGrpc.newBlockingStub(channel).withInterceptors(bearer(
+                    KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null)));
+            e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                    () -> user.introspect(IntrospectRequest.newBuilder().setToken(access).build()));
+            assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void machineClientsGetTokensWithTheirOwnCredentials() {
+        given().contentType(ContentType.JSON).body(Map.of("client_id", "demo-integration", "client_secret", "demo-integration-dev-secret"))
+                .post("/v1/auth/service-token").then().statusCode(200)
+                .body("access_token", not(emptyOrNullString())).body("token_type", equalTo("Bearer"));
+        given().contentType(ContentType.JSON).body(Map.of("client_id", "demo-integration", "client_secret", "wrong"))
+                .post("/v1/auth/service-token").then().statusCode(401)
+                .body("type", equalTo("https://sekisho.dev/problems/invalid-credentials"))
+                .body(not(org.hamcrest.Matchers.containsString("wrong")));
+        FakePeers.await(() -> !FakePeers.audited("auth.service-token.issued", "demo-integration").isEmpty(), "issue audited");
+    }
+
+    @Test
+    void refreshWorksUntilLogoutEndsTheSession() {
+        Map<String, Object> tokens = given().contentType("application/x-www-form-urlencoded")
+                .formParam("grant_type", "password").formParam("client_id", "sekisho-auth")
+                .formParam("client_secret", "sekisho-auth-dev-secret").formParam("username", KeycloakTokens.BOB)
+                .formParam("password", KeycloakTokens.BOB_PASSWORD)
+                .post(keycloak() + "/realms/sekisho/protocol/openid-connect/token").then().statusCode(200).extract().as(Map.class);
+        String refresh = (String) tokens.get("refresh_token");
+        String renewed = given().contentType(ContentType.JSON).body(Map.of("refresh_token", refresh)).post("/v1/auth/refresh")
+                .then().statusCode(200).extract().path("refresh_token");
+        given().contentType(ContentType.JSON).body(Map.of("refresh_token", renewed)).post("/v1/auth/logout").then().statusCode(200);
+        given().contentType(ContentType.JSON).body(Map.of("refresh_token", renewed)).post("/v1/auth/refresh").then()
+                .statusCode(401).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).body(Map.of()).post("/v1/auth/logout").then().statusCode(400);
+    }
+
+    @Test
+    void extAuthzAllowsValidTokensWithIdentityHeadersAndDeniesTheRest() {
+        ManagedChannel channel = channel();
+        try {
+            var authz = AuthorizationGrpc.newBlockingStub(channel);
+            String token = KeycloakTokens.service("audit");
+
+            CheckResponse ok = authz.check(check(Map.of("authorization", "Bearer " + token, "x-sekisho-roles", "admin"), Map.of()));
+            assertEquals(0, ok.getStatus().getCode());
+            Map<String, String> added = new java.util.HashMap<>();
+            ok.getOkResponse().getHeadersList().forEach(h -> added.put(h.getHeader().getKey(), h.getHeader().getValue()));
+            assertEquals("service", added.get("x-sekisho-roles"), "the client's own x-sekisho-roles is overwritten");
+            assertEquals("svc-audit", added.get("x-sekisho-client"));
+
+            CheckResponse none = authz.check(check(Map.of(), Map.of()));
+            assertEquals(Status.Code.UNAUTHENTICATED.value(), none.getStatus().getCode());
+            assertEquals(401, none.getDeniedResponse().getStatus().getCodeValue());
+            assertTrue(none.getDeniedResponse().getBody().contains("https://sekisho.dev/problems/unauthorized"));
+
+            CheckResponse forged = authz.check(check(Map.of("authorization", "Bearer " + forged(token)), Map.of()));
+            assertEquals(401, forged.getDeniedResponse().getStatus().getCodeValue());
+
+            CheckResponse role = authz.check(check(Map.of("authorization", "Bearer " + token),
+                    Map.of("sekisho.required_role", "admin")));
+            assertEquals(403, role.getDeniedResponse().getStatus().getCodeValue());
+
+            CheckResponse apiKey = authz.check(check(Map.of("x-api-key", FakePeers.VALID_API_KEY), Map.of()));
+            assertEquals(0, apiKey.getStatus().getCode());
+            CheckResponse badKey = authz.check(check(Map.of("x-api-key", "sk_nope"), Map.of()));
+            assertEquals(401, badKey.getDeniedResponse().getStatus().getCodeValue());
+
+            FakePeers.await(() -> FakePeers.AUDIT.stream().anyMatch(e -> e.getAction().equals("auth.check.denied")
+                    && e.getReason().equals("missing role admin")), "denials audited");
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void accessReviewListsUsersWithMfaAndFlagsForAuditorsOnly() {
+        String auditor = KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null);
+        given().auth().oauth2(auditor).get("/v1/auth/access-review").then().statusCode(200)
+                .body("entries.find { it.username == 'bob' }.flags", hasItem("no-mfa"))
+                .body("entries.find { it.username == 'demo' }.mfaConfigured", equalTo(true))
+                .body("entries.find { it.username == 'alice' }.roles", hasItem("admin"))
+                .body("entries.username", not(hasItem("service-account-svc-auth")));
+        given().get("/v1/auth/access-review").then().statusCode(401).contentType("application/problem+json");
+        given().auth().oauth2(auditor).post("/v1/auth/users/demo/disable").then().statusCode(403)
+                .contentType("application/problem+json");
+        FakePeers.await(() -> !FakePeers.audited("auth.access-review.read", KeycloakTokens.BOB).isEmpty(), "read audited");
+    }
+
+    private static CheckRequest check(Map<String, String> headers, Map<String, String> extensions) {
+        return CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+                .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder()
+                        .setMethod("GET").setPath("/api/orders").putAllHeaders(headers)))
+                .putAllContextExtensions(extensions)).build();
+    }
+
+    /** The same claims with the signature of another payload. */
+    static String forged(String token) {
+        String[] parts = token.split("\\.");
+        String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
+                .replace("\"service\"", "\"admin\"");
+        return parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(claims.getBytes(StandardCharsets.UTF_8))
+                + "." + parts[2];
+    }
+
+    static String noneAlg(String token) {
+        String[] parts = token.split("\\.");
+        String header = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes());
+        return header + "." + parts[1] + ".";
+    }
+
+    private ManagedChannel channel() {
+        return ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
+    }
+
+    private static io.grpc.ClientInterceptor bearer(String token) {
+        Metadata metadata = new Metadata();
+        metadata.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return MetadataUtils.newAttachHeadersInterceptor(metadata);
+    }
+
+    private static String keycloak() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("sekisho.keycloak.url", String.class);
+    }
+}

@@ -1,0 +1,164 @@
+package dev.sekisho.auth.peers;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.sekisho.alert.v1.Alerts;
+import dev.sekisho.alert.v1.SecuritySignal;
+import dev.sekisho.alert.v1.SignalAck;
+import dev.sekisho.audit.v1.AuditEvent;
+import dev.sekisho.audit.v1.AuditIngest;
+import dev.sekisho.audit.v1.RecordAck;
+import dev.sekisho.audit.v1.RecordBatchAck;
+import dev.sekisho.ratelimit.v1.BlockRequest;
+import dev.sekisho.ratelimit.v1.BlockResponse;
+import dev.sekisho.ratelimit.v1.CheckRequest;
+import dev.sekisho.ratelimit.v1.CheckResponse;
+import dev.sekisho.ratelimit.v1.ListBlocksRequest;
+import dev.sekisho.ratelimit.v1.ListBlocksResponse;
+import dev.sekisho.ratelimit.v1.ListPoliciesRequest;
+import dev.sekisho.ratelimit.v1.ListPoliciesResponse;
+import dev.sekisho.ratelimit.v1.RateLimiter;
+import dev.sekisho.ratelimit.v1.UnblockRequest;
+import dev.sekisho.ratelimit.v1.UnblockResponse;
+import dev.sekisho.secrets.v1.DecryptRequest;
+import dev.sekisho.secrets.v1.DecryptResponse;
+import dev.sekisho.secrets.v1.EncryptRequest;
+import dev.sekisho.secrets.v1.EncryptResponse;
+import dev.sekisho.secrets.v1.GetSecretRequest;
+import dev.sekisho.secrets.v1.GetSecretResponse;
+import dev.sekisho.secrets.v1.RevokeApiKeyRequest;
+import dev.sekisho.secrets.v1.RevokeApiKeyResponse;
+import dev.sekisho.secrets.v1.Secrets;
+import dev.sekisho.secrets.v1.VerifyApiKeyRequest;
+import dev.sekisho.secrets.v1.VerifyApiKeyResponse;
+import io.grpc.Status;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+
+/** In-process fakes of the peers' gRPC APIs: they record what auth-service sends and answer simply. */
+public final class FakePeers {
+
+    /** Login attempts allowed per username before the fake budget says no. */
+    public static final int BUDGET = 3;
+    public static final String VALID_API_KEY = "sk_test_valid_key";
+
+    public static final List<AuditEvent> AUDIT = new CopyOnWriteArrayList<>();
+    public static final List<SecuritySignal> SIGNALS = new CopyOnWriteArrayList<>();
+    public static final Map<String, AtomicInteger> SPENT = new ConcurrentHashMap<>();
+
+    private FakePeers() {
+    }
+
+    public static List<AuditEvent> audited(String action, String actorId) {
+        return AUDIT.stream().filter(e -> e.getAction().equals(action) && e.getActor().getId().equals(actorId)).toList();
+    }
+
+    @GrpcService
+    public static class FakeRateLimiter implements RateLimiter {
+        @Override
+        public Uni<CheckResponse> check(CheckRequest request) {
+            String key = request.getPolicy() + "/" + request.getKeys(0).getValue();
+            int spent = SPENT.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            // the per-user budget is the one under test; every test logs in from 127.0.0.1
+            boolean allowed = spent <= BUDGET || !request.getPolicy().equals("login-per-user");
+            CheckResponse.Builder response = CheckResponse.newBuilder().setAllowed(allowed).setPolicy(request.getPolicy())
+                    .setLimit(BUDGET).setRemaining(Math.max(0, BUDGET - spent));
+            if (!allowed) {
+                response.setRetryAfter(com.google.protobuf.Duration.newBuilder().setSeconds(42));
+            }
+            return Uni.createFrom().item(response.build());
+        }
+
+        @Override
+        public Uni<BlockResponse> block(BlockRequest request) {
+            return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
+        }
+
+        @Override
+        public Uni<UnblockResponse> unblock(UnblockRequest request) {
+            return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
+        }
+
+        @Override
+        public Uni<ListPoliciesResponse> listPolicies(ListPoliciesRequest request) {
+            return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
+        }
+
+        @Override
+        public Uni<ListBlocksResponse> listBlocks(ListBlocksRequest request) {
+            return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
+        }
+    }
+
+    @GrpcService
+    public static class FakeAudit implements AuditIngest {
+        @Override
+        public Uni<RecordAck> record(AuditEvent event) {
+            AUDIT.add(event);
+            return Uni.createFrom().item(RecordAck.newBuilder().setEventId(event.getEventId()).setSequence(AUDIT.size()).build());
+        }
+
+        @Override
+        public Multi<RecordBatchAck> recordStream(Multi<AuditEvent> events) {
+            return Multi.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
+        }
+    }
+
+    @GrpcService
+    public static class FakeAlerts implements Alerts {
+        @Override
+        public Uni<SignalAck> signal(SecuritySignal signal) {
+            SIGNALS.add(signal);
+            return Uni.createFrom().item(SignalAck.newBuilder().setSignalId(signal.getSignalId()).build());
+        }
+    }
+
+    @GrpcService
+    public static class FakeSecrets implements Secrets {
+        @Override
+        public Uni<VerifyApiKeyResponse> verifyApiKey(VerifyApiKeyRequest request) {
+            boolean valid = VALID_API_KEY.equals(request.getApiKey());
+            return Uni.createFrom().item(valid
+                    ? VerifyApiKeyResponse.newBuilder().setValid(true).setKeyId("key-1").setOwner("integration-1")
+                            .addRoles("operator").build()
+                    : VerifyApiKeyResponse.newBuilder().setValid(false).setReason("unknown").build());
+        }
+
+        @Override
+        public Uni<GetSecretResponse> getSecret(GetSecretRequest request) {
+            return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
+        }
+
+        @Override
+        public Uni<RevokeApiKeyResponse> revokeApiKey(RevokeApiKeyRequest request) {
+            return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
+        }
+
+        @Override
+        public Uni<EncryptResponse> encrypt(EncryptRequest request) {
+            return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
+        }
+
+        @Override
+        public Uni<DecryptResponse> decrypt(DecryptRequest request) {
+            return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
+        }
+    }
+
+    /** Waits for the outbox relay to deliver what a test expects. */
+    public static void await(java.util.function.BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not delivered within 10 s: " + what);
+            }
+            dev.sekisho.testing.Ports.sleep(50);
+        }
+    }
+}
