@@ -36,7 +36,12 @@ final class RunningSuite {
                         .withEnvironment("SEKISHO_RATELIMIT_POLICIES_DIR", policies.toString())
                         // counting across instances is what is tested here, not the fail-open answer a busy
                         // two-core machine would give past the 50 ms production timeout
-                        .withEnvironment("SEKISHO_RATELIMIT_REDIS_TIMEOUT", "1s");
+                        .withEnvironment("SEKISHO_RATELIMIT_REDIS_TIMEOUT", "1s")
+                        // every test client is 127.0.0.1: the login tests name their source address through
+                        // X-Forwarded-For, as a proxy in front of auth-service would
+                        .withEnvironment("SEKISHO_AUTH_TRUSTED_PROXIES", "127.0.0.1")
+                        // a cold JVM on two cores: the first budget checks include connecting to ratelimit-service
+                        .withEnvironment("SEKISHO_AUTH_LOGIN_BUDGET_TIMEOUT", "2s");
                 started.start(Duration.ofSeconds(180));
                 Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "sekisho-suite-stop"));
                 suite = started;

@@ -157,7 +157,7 @@ public class TokenResource {
                 : Who.user(token.username(), ip(http), http.getHeader(HttpHeaders.USER_AGENT));
         return denyAccess.chain(() -> endSession)
                 .call(() -> events.audit("auth.logout", who, "session", token == null ? "" : token.subject(), Outcome.OUTCOME_SUCCESS, "",
-                        token == null ? Map.of() : Map.of("token_id", String.valueOf(token.tokenId()))))
+                        token == null ? Map.of() : Map.of("jti", String.valueOf(token.tokenId()))))
                 .onFailure().transform(Logins::toProblem)
                 .replaceWith(() -> Map.<String, Object>of("revoked", true,
                         "access_token_denied_until", token == null ? "" : token.expiresAt().toString()));

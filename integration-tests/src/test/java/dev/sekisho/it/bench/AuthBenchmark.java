@@ -1,0 +1,262 @@
+package dev.sekisho.it.bench;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+
+import org.HdrHistogram.Histogram;
+
+import dev.sekisho.auth.v1.AuthGrpc;
+import dev.sekisho.auth.v1.IntrospectRequest;
+import dev.sekisho.auth.v1.IntrospectResponse;
+import dev.sekisho.testing.KeycloakServer;
+import dev.sekisho.testing.KeycloakTokens;
+import dev.sekisho.testing.Ports;
+import dev.sekisho.testing.RedisServer;
+import dev.sekisho.testing.SekishoService;
+import dev.sekisho.testing.ServiceLauncher;
+import dev.sekisho.testing.Totp;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * auth-service: POST /v1/auth/token (budget check in ratelimit-service, Keycloak's password+TOTP grant, MFA check,
+ * outbox write) against the same grant sent straight to Keycloak in the same run, alternating, one user and one
+ * fresh TOTP code per login; then Introspect at a fixed 2,000 requests/s and ext_authz Check at full speed.
+ * Run with scripts/bench-auth.sh; method and figures in docs/benchmarks.md.
+ */
+public final class AuthBenchmark {
+
+    static final int LOGINS = Integer.getInteger("bench.logins", 100);
+    static final int WARMUP_LOGINS = 10;
+    static final double INTROSPECT_RATE = Double.parseDouble(System.getProperty("bench.introspect-rate", "2000"));
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(System.getProperty("sekisho.root", ".")).toAbsolutePath();
+        Path work = Files.createTempDirectory("sekisho-auth-bench");
+        RedisServer redis = new RedisServer(Ports.free(), work.resolve("redis"), work.resolve("redis.log"), List.of());
+        String redisUrl = redis.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(redis::stop));
+        KeycloakServer keycloak = new KeycloakServer(Path.of(System.getProperty("sekisho.keycloak.home")),
+                root.resolve("deploy/keycloak/sekisho-realm.json"), Ports.free(), Ports.free(), true, work.resolve("kc.log"));
+        Runtime.getRuntime().addShutdownHook(new Thread(keycloak::stop));
+        String keycloakUrl = keycloak.start(Duration.ofSeconds(300));
+        System.setProperty("sekisho.testing.shared.keycloak", keycloakUrl);
+
+        Map<String, String> common = Map.of("QUARKUS_REDIS_HOSTS", redisUrl, "SEKISHO_KEYCLOAK_URL", keycloakUrl,
+                "QUARKUS_OTEL_SDK_DISABLED", "true", "QUARKUS_LOG_LEVEL", "WARN");
+        ServiceLauncher ratelimit = ServiceLauncher.start(root, SekishoService.RATELIMIT, Ports.free(),
+                merge(common, Map.of("SEKISHO_RATELIMIT_POLICIES_DIR", root.resolve("deploy/ratelimit").toString())),
+                work.resolve("ratelimit.log"));
+        Runtime.getRuntime().addShutdownHook(new Thread(ratelimit::stop));
+        // audit-service and alert-service are not started: their events wait in the outbox, off the measured path
+        ServiceLauncher auth = ServiceLauncher.start(root, SekishoService.AUTH, Ports.free(), merge(common, Map.of(
+                "QUARKUS_GRPC_CLIENTS_RATELIMIT_PORT", String.valueOf(ratelimit.port()),
+                "QUARKUS_GRPC_CLIENTS_AUDIT_PORT", String.valueOf(Ports.free()),
+                "QUARKUS_GRPC_CLIENTS_ALERTS_PORT", String.valueOf(Ports.free()),
+                "SEKISHO_AUTH_TRUSTED_PROXIES", "127.0.0.1")), work.resolve("auth.log"));
+        try {
+            System.out.printf("# auth-service benchmark: %d logins each way, %d cores, %s%n%n", LOGINS,
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+            int users = 2 * (LOGINS + WARMUP_LOGINS);
+            importUsers(keycloakUrl, users);
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+            Histogram direct = new Histogram(3);
+            Histogram through = new Histogram(3);
+            for (int n = 0; n < LOGINS + WARMUP_LOGINS; n++) {
+                int i = n;
+                boolean measured = i >= WARMUP_LOGINS;
+                // alternate which goes first, so neither side always meets a warmer Keycloak
+                if (i % 2 == 0) {
+                    record(measured ? direct : null, () -> directGrant(http, keycloakUrl, 2 * i));
+                    record(measured ? through : null, () -> viaAuth(http, auth.url(), 2 * i + 1));
+                } else {
+                    record(measured ? through : null, () -> viaAuth(http, auth.url(), 2 * i + 1));
+                    record(measured ? direct : null, () -> directGrant(http, keycloakUrl, 2 * i));
+                }
+            }
+
+            String caller = KeycloakTokens.service("alert");
+            String introspected = KeycloakTokens.service("ratelimit");
+            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", auth.port()).usePlaintext()
+                    .intercept(MetadataUtils.newAttachHeadersInterceptor(bearer(caller))).build();
+            RateLimitBenchmark.Call introspect = introspect(channel, introspected);
+            RateLimitBenchmark.Result fixed = RateLimitBenchmark.openLoop(
+                    String.format("Introspect at a fixed %,.0f/s", INTROSPECT_RATE), introspect, INTROSPECT_RATE);
+            RateLimitBenchmark.Result introspectMax = RateLimitBenchmark.closedLoop("Introspect, 32 callers", introspect);
+            RateLimitBenchmark.Result check = RateLimitBenchmark.closedLoop("ext_authz Check (bearer), 32 callers",
+                    check(channel, introspected));
+            channel.shutdownNow();
+
+            double directMedian = direct.getValueAtPercentile(50) / 1e6;
+            double throughMedian = through.getValueAtPercentile(50) / 1e6;
+            System.out.println("| login path | p50 ms | p90 ms | p99 ms | logins/s (one caller) |");
+            System.out.println("|---|---:|---:|---:|---:|");
+            System.out.println(loginRow("password + TOTP grant straight to Keycloak", direct));
+            System.out.println(loginRow("POST /v1/auth/token (budget, grant, MFA check, outbox)", through));
+            System.out.printf("%nauth-service adds %.1f%% to Keycloak's median (target <= 15%%)%n%n", 100 * (throughMedian / directMedian - 1));
+            System.out.println("| gRPC call | calls/s | p50 µs | p99 µs | p99.9 µs |");
+            System.out.println("|---|---:|---:|---:|---:|");
+            System.out.println(fixed.row());
+            System.out.println(introspectMax.row());
+            System.out.println(check.row());
+            System.out.printf("%nIntrospect p99 at %,.0f/s: %.2f ms (target <= 5 ms)%n", INTROSPECT_RATE, fixed.p99Micros() / 1000);
+        } finally {
+            auth.stop();
+            ratelimit.stop();
+            keycloak.stop();
+            redis.stop();
+        }
+    }
+
+    interface Login {
+        HttpResponse<String> send() throws Exception;
+    }
+
+    static void record(Histogram histogram, Login login) throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<String> response = login.send();
+        long took = System.nanoTime() - start;
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("login failed: HTTP " + response.statusCode() + " " + response.body());
+        }
+        if (histogram != null) {
+            histogram.recordValue(took);
+        }
+    }
+
+    static String user(int i) {
+        return "bench-" + i;
+    }
+
+    static String totpSecret(int i) {
+        return "bench-totp-secret-" + i;
+    }
+
+    static final String PASSWORD = "Bench-Password-2026";
+
+    static HttpResponse<String> directGrant(HttpClient http, String keycloakUrl, int i) throws Exception {
+        String form = form(Map.of("grant_type", "password", "client_id", "sekisho-auth", "client_secret", "sekisho-auth-dev-secret",
+                "username", user(i), "password", PASSWORD, "scope", "openid", "totp", Totp.fresh(totpSecret(i))));
+        return http.send(HttpRequest.newBuilder(URI.create(keycloakUrl + "/realms/sekisho/protocol/openid-connect/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> viaAuth(HttpClient http, String authUrl, int i) throws Exception {
+        String body = String.format("{\"username\":\"%s\",\"password\":\"%s\",\"totp\":\"%s\"}", user(i), PASSWORD,
+                Totp.fresh(totpSecret(i)));
+        return http.send(HttpRequest.newBuilder(URI.create(authUrl + "/v1/auth/token")).header("Content-Type", "application/json")
+                .header("X-Forwarded-For", "198.51.100." + (i % 250 + 1))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Users with password and TOTP, through Keycloak's partial import as the master realm's admin. */
+    static void importUsers(String keycloakUrl, int count) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> admin = http.send(HttpRequest.newBuilder(URI.create(keycloakUrl + "/realms/master/protocol/openid-connect/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form(Map.of("grant_type", "password", "client_id", "admin-cli",
+                        "username", "admin", "password", System.getenv().getOrDefault("SEKISHO_KEYCLOAK_ADMIN_PASSWORD", "admin")))))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        String token = admin.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
+        List<String> users = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            users.add(String.format("""
+                    {"username":"%s","enabled":true,"email":"%s@bench.local","emailVerified":true,"firstName":"Bench","lastName":"User",
+                     "realmRoles":["operator"],"credentials":[{"type":"password","value":"%s","temporary":false},
+                     {"type":"otp","secretData":"{\\"value\\":\\"%s\\"}",
+                      "credentialData":"{\\"subType\\":\\"totp\\",\\"digits\\":6,\\"counter\\":0,\\"period\\":30,\\"algorithm\\":\\"HmacSHA1\\"}"}]}""",
+                    user(i), user(i), PASSWORD, totpSecret(i)));
+        }
+        HttpResponse<String> imported = http.send(HttpRequest.newBuilder(URI.create(keycloakUrl + "/admin/realms/sekisho/partialImport"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"ifResourceExists\":\"SKIP\",\"users\":[" + String.join(",", users) + "]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        if (imported.statusCode() != 200) {
+            throw new IllegalStateException("partial import failed: HTTP " + imported.statusCode() + " " + imported.body());
+        }
+    }
+
+    static RateLimitBenchmark.Call introspect(ManagedChannel channel, String token) {
+        var stub = AuthGrpc.newStub(channel);
+        IntrospectRequest request = IntrospectRequest.newBuilder().setToken(token).build();
+        return (seq, done, failed) -> stub.introspect(request, observer(done, failed, (IntrospectResponse r) -> r.getActive()));
+    }
+
+    static RateLimitBenchmark.Call check(ManagedChannel channel, String token) {
+        var stub = AuthorizationGrpc.newStub(channel);
+        CheckRequest request = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+                .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder()
+                        .setMethod("GET").setPath("/api/orders").putHeaders("authorization", "Bearer " + token)))).build();
+        return (seq, done, failed) -> stub.check(request, observer(done, failed, (CheckResponse r) -> r.getStatus().getCode() == 0));
+    }
+
+    /** Completes on an answer that says yes; anything else counts as a failed call. */
+    static <T> StreamObserver<T> observer(Runnable done, java.util.function.Consumer<Throwable> failed,
+            java.util.function.Predicate<T> ok) {
+        return new StreamObserver<>() {
+            boolean good;
+
+            @Override
+            public void onNext(T value) {
+                good = ok.test(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                failed.accept(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                if (good) {
+                    done.run();
+                } else {
+                    failed.accept(new IllegalStateException("refused"));
+                }
+            }
+        };
+    }
+
+    static String loginRow(String name, Histogram h) {
+        return String.format("| %s | %.1f | %.1f | %.1f | %.1f |", name, h.getValueAtPercentile(50) / 1e6,
+                h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6, 1e9 / h.getMean());
+    }
+
+    static Metadata bearer(String token) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return headers;
+    }
+
+    static String form(Map<String, String> fields) {
+        StringJoiner joined = new StringJoiner("&");
+        fields.forEach((k, v) -> joined.add(k + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        return joined.toString();
+    }
+
+    static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {
+        Map<String, String> merged = new java.util.HashMap<>(a);
+        merged.putAll(b);
+        return merged;
+    }
+}
