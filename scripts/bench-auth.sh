@@ -12,5 +12,5 @@ classpath="$PWD/integration-tests/target/bench.classpath"
 keycloak=$(ls -d "$PWD"/target/keycloak/keycloak-*/ | sort -V | tail -1)
 exec "$JAVA_HOME/bin/java" -Xmx1g -Dsekisho.root="$PWD" -Dsekisho.keycloak.home="${keycloak%/}" \
   -Dbench.logins="${BENCH_LOGINS:-100}" -Dbench.introspect-rate="${BENCH_INTROSPECT_RATE:-2000}" \
-  -Dbench.seconds="${BENCH_SECONDS:-10}" \
+  -Dbench.seconds="${BENCH_SECONDS:-10}" ${BENCH_JAVA_OPTS:-} \
   -cp "integration-tests/target/test-classes:$(cat "$classpath")" dev.sekisho.it.bench.AuthBenchmark

@@ -41,6 +41,16 @@ public class LoginBudget {
     @Inject
     AuthSettings settings;
 
+    /** Opens the channel to ratelimit-service at start, so the first login does not pay for connecting. */
+    void warmUp(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent start) {
+        if (settings.loginBudget().enabled()) {
+            ratelimit.withCallCredentials(serviceToken.credentials())
+                    .listPolicies(dev.sekisho.ratelimit.v1.ListPoliciesRequest.getDefaultInstance())
+                    .subscribe().with(policies -> LOG.debugf("ratelimit-service reachable: %d policies", policies.getPoliciesCount()),
+                            e -> LOG.infof("ratelimit-service not reachable yet: %s", e.getClass().getSimpleName()));
+        }
+    }
+
     public Uni<Verdict> spend(String username, String clientIp) {
         AuthSettings.LoginBudget budget = settings.loginBudget();
         if (!budget.enabled()) {

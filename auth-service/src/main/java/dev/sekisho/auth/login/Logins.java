@@ -1,6 +1,5 @@
 package dev.sekisho.auth.login;
 
-import java.util.Base64;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,8 +8,6 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.sekisho.alert.v1.Severity;
 import dev.sekisho.audit.v1.Outcome;
@@ -52,8 +49,6 @@ public class Logins {
     @Inject
     AuthSettings settings;
 
-    @Inject
-    ObjectMapper json;
 
     public Uni<TokenSet> login(String username, String password, String totp, String ip, String userAgent) {
         Who who = Who.user(username, ip, userAgent);
@@ -72,8 +67,12 @@ public class Logins {
                                 Problem.of(ProblemType.RATE_LIMITED, "Too many login attempts; try again later."),
                                 Map.of("Retry-After", String.valueOf(retry)))));
             }
-            return keycloak.passwordGrant(username, password, totp)
-                    .flatMap(tokens -> requireMfa(tokens, who))
+            // the MFA lookup runs while Keycloak checks the password: it adds no time to a login
+            Uni<Boolean> hasTotp = settings.mfaRequired()
+                    ? mfa.hasTotp(username).onFailure().recoverWithNull()
+                    : Uni.createFrom().item(Boolean.TRUE);
+            return Uni.combine().all().unis(keycloak.passwordGrant(username, password, totp), hasTotp).asTuple()
+                    .flatMap(granted -> requireMfa(granted.getItem1(), granted.getItem2()))
                     .call(tokens -> events.audit("auth.login.succeeded", who, "user", username, Outcome.OUTCOME_SUCCESS, "", Map.of()))
                     .onFailure(GrantRejected.class).call(e -> refused(who, ((GrantRejected) e).reason()))
                     .onFailure(Logins::keycloakDown).call(e -> events.audit("auth.login.error", who, "user", username,
@@ -82,19 +81,18 @@ public class Logins {
         });
     }
 
-    /** A grant for a user without TOTP is undone (the session ended at Keycloak) when MFA is required. */
-    private Uni<TokenSet> requireMfa(TokenSet tokens, Who who) {
-        if (!settings.mfaRequired()) {
+    /**
+     * A grant for a user without TOTP is undone (the session ended at Keycloak) when MFA is required; so is one
+     * whose MFA could not be checked (hasTotp null: Keycloak's admin API did not answer), which then is a 503.
+     */
+    private Uni<TokenSet> requireMfa(TokenSet tokens, Boolean hasTotp) {
+        if (Boolean.TRUE.equals(hasTotp)) {
             return Uni.createFrom().item(tokens);
         }
-        String subject = subjectOf(tokens.accessToken());
-        return mfa.hasTotp(subject).flatMap(has -> {
-            if (has) {
-                return Uni.createFrom().item(tokens);
-            }
-            return keycloak.logout(tokens.refreshToken()).onFailure().recoverWithNull()
-                    .replaceWith(Uni.createFrom().<TokenSet>failure(new GrantRejected("mfa_not_configured")));
-        });
+        Throwable refusal = hasTotp == null ? new KeycloakUnavailable("MFA not checkable", null)
+                : new GrantRejected("mfa_not_configured");
+        return keycloak.logout(tokens.refreshToken()).onFailure().recoverWithNull()
+                .replaceWith(Uni.createFrom().<TokenSet>failure(refusal));
     }
 
     private Uni<Void> refused(Who who, String reason) {
@@ -121,16 +119,5 @@ public class Logins {
         // the outbox (Redis) refused the audit record: no answer may go out unaudited
         LOG.warnf("login not completed: %s", e.getClass().getSimpleName());
         return ProblemException.unavailable("The login cannot be recorded right now; try again shortly.", 5);
-    }
-
-    private String subjectOf(String accessToken) {
-        try {
-            String payload = accessToken.split("\\.")[1];
-            JsonNode claims = json.readTree(Base64.getUrlDecoder().decode(payload));
-            return claims.path("sub").asText();
-        } catch (Exception e) {
-            LOG.warn("Keycloak returned an access token without a readable subject");
-            throw new KeycloakUnavailable("unreadable token from Keycloak", null);
-        }
     }
 }

@@ -35,19 +35,39 @@ public class MfaCheck {
         this.known = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(settings.mfaCacheTtl()).build();
     }
 
-    public Uni<Boolean> hasTotp(String userId) {
-        Boolean cached = known.getIfPresent(userId);
+    /**
+     * Whether the user with this username has TOTP; false for an unknown user. Asked while Keycloak checks the
+     * password, so it costs a login no time; fails only when Keycloak's admin API does not answer.
+     */
+    public Uni<Boolean> hasTotp(String username) {
+        String key = username.toLowerCase(java.util.Locale.ROOT);
+        Boolean cached = known.getIfPresent(key);
         if (cached != null) {
             return Uni.createFrom().item(cached);
         }
-        return Uni.createFrom().item(() -> Boolean.TRUE.equals(admin.realm(realm).users().get(userId).toRepresentation().isTotp()))
+        return Uni.createFrom().item(() -> lookUp(username))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .ifNoItem().after(Duration.ofSeconds(3)).fail()
-                .invoke(has -> known.put(userId, has));
+                .invoke(has -> {
+                    if (has != null) {
+                        known.put(key, has);
+                    }
+                })
+                .map(has -> Boolean.TRUE.equals(has));
+    }
+
+    /** Null for an unknown user (not remembered: the user may be created a moment later). */
+    private Boolean lookUp(String username) {
+        // one call: an exact search answers full representations, which carry the "totp configured" flag
+        var found = admin.realm(realm).users().search(username, true);
+        if (found.isEmpty()) {
+            return null;
+        }
+        return Boolean.TRUE.equals(found.get(0).isTotp());
     }
 
     /** After a change of credentials or a disable, the next login asks Keycloak again. */
-    public void forget(String userId) {
-        known.invalidate(userId);
+    public void forget(String username) {
+        known.invalidate(username.toLowerCase(java.util.Locale.ROOT));
     }
 }

@@ -142,7 +142,7 @@ public class AccessReview {
         }
         resource.logout();
         revocations.revokeUser(id).await().atMost(Duration.ofSeconds(3));
-        mfa.forget(id);
+        mfa.forget(representation.getUsername());
         return new Disabled(id, representation.getUsername(), wasEnabled);
     }
 

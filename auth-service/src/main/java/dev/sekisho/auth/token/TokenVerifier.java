@@ -11,6 +11,10 @@ import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+
 import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
 import io.smallrye.mutiny.Uni;
@@ -28,16 +32,31 @@ public class TokenVerifier {
     static final int MAX_TOKEN_LENGTH = 16 * 1024;
     private static final Duration REDIS_TIMEOUT = Duration.ofMillis(250);
 
+    /** Tokens already verified, until they expire: a gateway presents the same token many times a second. */
+    static final int VERIFIED_CACHE_SIZE = 10_000;
+
     @Inject
     JWTParser parser;
 
     @Inject
     Revocations revocations;
 
+    private final Cache<String, VerifiedToken> verified = Caffeine.newBuilder()
+            .maximumSize(VERIFIED_CACHE_SIZE)
+            .expireAfter(Expiry.creating((String token, VerifiedToken v) -> Duration.between(Instant.now(), v.expiresAt())))
+            .build();
+
+    /**
+     * Signature and claims (from the cache when this exact token was verified before; otherwise on a worker thread,
+     * since fetching Keycloak's keys blocks), then the revocation list, which is always asked.
+     */
     public Uni<VerifiedToken> verify(String token) {
-        return Uni.createFrom().item(() -> parse(token))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .flatMap(verified -> revocations.check(verified)
+        VerifiedToken known = token == null ? null : verified.getIfPresent(token);
+        Uni<VerifiedToken> checked = known != null && known.expiresAt().isAfter(Instant.now())
+                ? Uni.createFrom().item(known)
+                : Uni.createFrom().item(() -> parse(token)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                        .invoke(v -> verified.put(token, v));
+        return checked.flatMap(verified -> revocations.check(verified)
                         .ifNoItem().after(REDIS_TIMEOUT).fail()
                         .onFailure().transform(e -> new RevocationListUnavailable())
                         .map(reason -> {
