@@ -86,6 +86,61 @@ class TokenLifecycleTest {
         }
     }
 
+    /** Tokens Keycloak really signed, but for another audience or past their expiry, are refused everywhere. */
+    @Test
+    void wrongAudienceAndExpiredTokensAreRefused() {
+        String admin = masterAdminToken();
+        String otherAudience = clientToken(admin, "test-other-audience", false, 300);
+        String shortLived = clientToken(admin, "test-short-lived", true, 1);
+        ManagedChannel channel = channel();
+        try {
+            var auth = AuthGrpc.newBlockingStub(channel).withInterceptors(bearer(KeycloakTokens.service("secrets")));
+            IntrospectResponse wrongAudience = auth.introspect(IntrospectRequest.newBuilder().setToken(otherAudience).build());
+            assertFalse(wrongAudience.getActive());
+            assertEquals("wrong audience", wrongAudience.getInactiveReason());
+            given().auth().oauth2(otherAudience).get("/v1/auth/access-review").then().statusCode(401)
+                    .contentType("application/problem+json");
+
+            assertTrue(auth.introspect(IntrospectRequest.newBuilder().setToken(shortLived).build()).getActive());
+            dev.sekisho.testing.Ports.sleep(12_500); // 1 s lifespan + 10 s clock skew
+            IntrospectResponse expired = auth.introspect(IntrospectRequest.newBuilder().setToken(shortLived).build());
+            assertFalse(expired.getActive(), "expired, even though it was verified (and cached) while valid");
+            assertEquals("expired", expired.getInactiveReason());
+            CheckResponse check = AuthorizationGrpc.newBlockingStub(channel)
+                    .check(check(Map.of("authorization", "Bearer " + shortLived), Map.of()));
+            assertEquals(401, check.getDeniedResponse().getStatus().getCodeValue());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    /** A confidential client made for this test through Keycloak's admin API, and its client-credentials token. */
+    private static String clientToken(String admin, String clientId, boolean sekishoAudience, int lifespanSeconds) {
+        Map<String, Object> client = new java.util.HashMap<>(Map.of("clientId", clientId, "secret", clientId + "-secret",
+                "publicClient", false, "serviceAccountsEnabled", true, "standardFlowEnabled", false,
+                "attributes", Map.of("access.token.lifespan", String.valueOf(lifespanSeconds))));
+        if (sekishoAudience) {
+            client.put("protocolMappers", java.util.List.of(Map.of("name", "audience", "protocol", "openid-connect",
+                    "protocolMapper", "oidc-audience-mapper",
+                    "config", Map.of("included.custom.audience", "sekisho", "access.token.claim", "true"))));
+        }
+        int status = given().auth().oauth2(admin).contentType(ContentType.JSON).body(client)
+                .post(keycloak() + "/admin/realms/sekisho/clients").then().extract().statusCode();
+        assertTrue(status == 201 || status == 409, "client created: " + status);
+        return given().contentType("application/x-www-form-urlencoded").formParam("grant_type", "client_credentials")
+                .formParam("client_id", clientId).formParam("client_secret", clientId + "-secret")
+                .post(keycloak() + "/realms/sekisho/protocol/openid-connect/token").then().statusCode(200)
+                .extract().path("access_token");
+    }
+
+    private static String masterAdminToken() {
+        return given().contentType("application/x-www-form-urlencoded").formParam("grant_type", "password")
+                .formParam("client_id", "admin-cli").formParam("username", "admin")
+                .formParam("password", System.getenv().getOrDefault("SEKISHO_KEYCLOAK_ADMIN_PASSWORD", "admin"))
+                .post(keycloak() + "/realms/master/protocol/openid-connect/token").then().statusCode(200)
+                .extract().path("access_token");
+    }
+
     @Test
     void machineClientsGetTokensWithTheirOwnCredentials() {
         given().contentType(ContentType.JSON).body(Map.of("client_id", "demo-integration", "client_secret", "demo-integration-dev-secret"))
@@ -144,6 +199,16 @@ class TokenLifecycleTest {
             assertEquals(0, apiKey.getStatus().getCode());
             CheckResponse badKey = authz.check(check(Map.of("x-api-key", "sk_nope"), Map.of()));
             assertEquals(401, badKey.getDeniedResponse().getStatus().getCodeValue());
+
+            // the gateway budget (sekisho.auth.gateway-rate-policy) is asked per subject for every allowed request
+            String busy = KeycloakTokens.service("alert");
+            for (int i = 0; i < FakePeers.BUDGET; i++) {
+                assertEquals(0, authz.check(check(Map.of("authorization", "Bearer " + busy), Map.of())).getStatus().getCode());
+            }
+            CheckResponse limited = authz.check(check(Map.of("authorization", "Bearer " + busy), Map.of()));
+            assertEquals(429, limited.getDeniedResponse().getStatus().getCodeValue());
+            assertTrue(limited.getDeniedResponse().getHeadersList().stream()
+                    .anyMatch(h -> h.getHeader().getKey().equals("Retry-After") && h.getHeader().getValue().equals("42")));
 
             FakePeers.await(() -> FakePeers.AUDIT.stream().anyMatch(e -> e.getAction().equals("auth.check.denied")
                     && e.getReason().equals("missing role admin")), "denials audited");

@@ -39,11 +39,35 @@ class AuthAcrossServicesTest {
 
     private static Suite suite;
     private static String secondAuth;
+    /** The token a peer service introspects with (fetched once: one test freezes Keycloak). */
+    private static String caller;
 
     @BeforeAll
     static void startTheSuiteAndASecondAuthService() {
         suite = RunningSuite.get();
         secondAuth = suite.startAnother(SekishoService.AUTH, Ports.free(), Duration.ofSeconds(120));
+        caller = KeycloakTokens.service("alert");
+    }
+
+    /** Keycloak hung (SIGSTOP): logins get a 503 with Retry-After within the timeout; introspection goes on. */
+    @Test
+    void withKeycloakFrozenLoginsFailFastAndIntrospectionKeepsWorking() {
+        String token = KeycloakTokens.service("secrets");
+        assertTrue(introspect(secondAuth, KeycloakTokens.service("audit")).getActive(), "keys fetched before the freeze");
+        org.junit.jupiter.api.Assumptions.assumeTrue(SharedServers.pauseKeycloak(), "an external Keycloak is not frozen");
+        try {
+            long start = System.nanoTime();
+            Response answer = login(suite.url(SekishoService.AUTH), KeycloakTokens.ALICE, "Whatever-Password-1", "123456", randomIp());
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            answer.then().statusCode(503).contentType("application/problem+json")
+                    .header("Retry-After", org.hamcrest.Matchers.notNullValue())
+                    .body("type", equalTo("https://sekisho.dev/problems/unavailable"));
+            assertTrue(millis < 6_000, "answered in " + millis + " ms (keycloak-timeout is 3 s)");
+            IntrospectResponse introspected = introspect(secondAuth, token);
+            assertTrue(introspected.getActive(), "a token never seen before is verified from the cached keys");
+        } finally {
+            SharedServers.resumeKeycloak();
+        }
     }
 
     @Test
@@ -97,7 +121,7 @@ class AuthAcrossServicesTest {
         ManagedChannel channel = ManagedChannelBuilder.forAddress(uri.getHost(), uri.getPort()).usePlaintext().build();
         try {
             Metadata metadata = new Metadata();
-            metadata.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + KeycloakTokens.service("alert"));
+            metadata.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + caller);
             return AuthGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(metadata))
                     .introspect(IntrospectRequest.newBuilder().setToken(token).build());
         } finally {

@@ -44,7 +44,7 @@ import io.smallrye.mutiny.Uni;
 /** In-process fakes of the peers' gRPC APIs: they record what auth-service sends and answer simply. */
 public final class FakePeers {
 
-    /** Login attempts allowed per username before the fake budget says no. */
+    /** Login attempts per username (and gateway requests per subject) before the fake budget says no. */
     public static final int BUDGET = 3;
     public static final String VALID_API_KEY = "sk_test_valid_key";
 
@@ -65,8 +65,8 @@ public final class FakePeers {
         public Uni<CheckResponse> check(CheckRequest request) {
             String key = request.getPolicy() + "/" + request.getKeys(0).getValue();
             int spent = SPENT.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-            // the per-user budget is the one under test; every test logs in from 127.0.0.1
-            boolean allowed = spent <= BUDGET || !request.getPolicy().equals("login-per-user");
+            // every test logs in from 127.0.0.1: the per-address budget never runs out here
+            boolean allowed = spent <= BUDGET || request.getPolicy().equals("login-per-ip");
             CheckResponse.Builder response = CheckResponse.newBuilder().setAllowed(allowed).setPolicy(request.getPolicy())
                     .setLimit(BUDGET).setRemaining(Math.max(0, BUDGET - spent));
             if (!allowed) {

@@ -23,6 +23,7 @@ public class FakePeersTestResource implements QuarkusTestResourceLifecycleManage
             config.put("quarkus.grpc.clients." + peer + ".test-port", port);
         }
         config.put("sekisho.outbox.poll-interval", "1s");
+        config.put("sekisho.auth.gateway-rate-policy", "gateway-per-subject");
         config.put("quarkus.log.category.\"dev.sekisho.peers\".level", "DEBUG");
         return config;
     }

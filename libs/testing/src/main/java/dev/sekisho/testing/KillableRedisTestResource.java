@@ -64,17 +64,7 @@ public class KillableRedisTestResource implements QuarkusTestResourceLifecycleMa
         if (pid == null) {
             throw new IllegalStateException("the killable Redis is not running");
         }
-        try {
-            Process kill = new ProcessBuilder("kill", "-" + name, pid).inheritIO().start();
-            if (kill.waitFor() != 0) {
-                throw new IllegalStateException("kill -" + name + " " + pid + " failed");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        ServerProcess.signal(Long.parseLong(pid), name);
     }
 
     /** Starts a fresh, empty server on the same port. */

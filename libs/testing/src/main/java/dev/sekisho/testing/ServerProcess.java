@@ -72,6 +72,24 @@ final class ServerProcess {
         }
     }
 
+    /** Sends a signal (STOP, CONT, ...) to a process and every process it started. */
+    static void signal(long pid, String name) {
+        ProcessHandle root = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no process " + pid));
+        List<String> command = new java.util.ArrayList<>(List.of("kill", "-" + name, String.valueOf(pid)));
+        root.descendants().forEach(child -> command.add(String.valueOf(child.pid())));
+        try {
+            Process kill = new ProcessBuilder(command).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);

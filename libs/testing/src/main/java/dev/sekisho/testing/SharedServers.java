@@ -26,6 +26,7 @@ public final class SharedServers {
     private static final String POSTGRES_KEY = "sekisho.testing.shared.postgres";
     private static final String REDIS_KEY = "sekisho.testing.shared.redis";
     private static final String KEYCLOAK_KEY = "sekisho.testing.shared.keycloak";
+    private static final String KEYCLOAK_PID_KEY = "sekisho.testing.shared.keycloak.pid";
 
     private SharedServers() {
     }
@@ -76,11 +77,34 @@ public final class SharedServers {
                     KeycloakServer server = new KeycloakServer(keycloakHome(), realmFile(), Ports.free(), Ports.free(), true,
                             logFile("keycloak"));
                     shared = server.start(Duration.ofSeconds(Long.getLong("sekisho.keycloak.start-timeout", 240)));
+                    System.setProperty(KEYCLOAK_PID_KEY, String.valueOf(server.pid()));
                     onExit(server::stop);
                 }
                 System.setProperty(KEYCLOAK_KEY, shared);
             }
             return shared;
+        }
+    }
+
+    /**
+     * Freezes the Keycloak this JVM started (SIGSTOP to it and its JVM): connections stay open and nothing
+     * answers, as with a hung identity provider. False when Keycloak is an external one that tests must not touch.
+     */
+    public static boolean pauseKeycloak() {
+        keycloak();
+        String pid = System.getProperty(KEYCLOAK_PID_KEY);
+        if (pid == null) {
+            return false;
+        }
+        ServerProcess.signal(Long.parseLong(pid), "STOP");
+        return true;
+    }
+
+    /** Thaws what {@link #pauseKeycloak()} froze. */
+    public static void resumeKeycloak() {
+        String pid = System.getProperty(KEYCLOAK_PID_KEY);
+        if (pid != null) {
+            ServerProcess.signal(Long.parseLong(pid), "CONT");
         }
     }
 
