@@ -2,9 +2,12 @@ package dev.sekisho.auth;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.emptyOrNullString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
+
+import java.util.List;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
@@ -35,10 +38,26 @@ class KeycloakDirectGrantTest {
 
     @Test
     void passwordAndCorrectTotpCodeGetTokens() {
-        grant(PASSWORD, Totp.fresh(TOTP_SECRET)).statusCode(200)
+        String access = grant(PASSWORD, Totp.fresh(TOTP_SECRET)).statusCode(200)
                 .body("token_type", equalTo("Bearer"))
                 .body("access_token", not(emptyOrNullString()))
-                .body("refresh_token", not(emptyOrNullString()));
+                .body("refresh_token", not(emptyOrNullString()))
+                .extract().path("access_token");
+        // the realm's direct grant flow names its steps: the token says a one-time code was checked
+        assertEquals(List.of("pwd", "otp"), claims(access).getList("amr"));
+    }
+
+    /** A user without TOTP passes Keycloak's conditional OTP step; amr shows it, and auth-service refuses it. */
+    @Test
+    void aPasswordOnlyGrantSaysSoInAmr() {
+        String access = dev.sekisho.testing.KeycloakTokens.user(dev.sekisho.testing.KeycloakTokens.BOB,
+                dev.sekisho.testing.KeycloakTokens.BOB_PASSWORD, null);
+        assertEquals(List.of("pwd"), claims(access).getList("amr"));
+    }
+
+    private static io.restassured.path.json.JsonPath claims(String token) {
+        return new io.restassured.path.json.JsonPath(new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]),
+                java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Test

@@ -55,11 +55,12 @@ public interface AuthSettings {
         @WithDefault("true")
         boolean enabled();
 
-        @WithDefault("login-per-user")
-        String perUserPolicy();
-
-        @WithDefault("login-per-ip")
-        String perIpPolicy();
+        /**
+         * The ratelimit-service domain asked with the descriptors {@code username} and {@code source_ip}
+         * (deploy/ratelimit/auth.yaml defines login-per-user and login-per-ip in it).
+         */
+        @WithDefault("auth")
+        String domain();
 
         /** How long auth-service waits for ratelimit-service. */
         @WithDefault("200ms")

@@ -1,26 +1,31 @@
 package dev.sekisho.auth.login;
 
 import java.time.Duration;
+import java.util.Locale;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
 import dev.sekisho.auth.config.AuthSettings;
 import dev.sekisho.peers.ServiceToken;
-import dev.sekisho.ratelimit.v1.CheckRequest;
-import dev.sekisho.ratelimit.v1.CheckResponse;
-import dev.sekisho.ratelimit.v1.Key;
-import dev.sekisho.ratelimit.v1.MutinyRateLimiterGrpc;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import io.envoyproxy.envoy.service.ratelimit.v3.MutinyRateLimitServiceGrpc;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.quarkus.grpc.GrpcClient;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Login attempts are budgeted by ratelimit-service before Keycloak sees them: one check per username and one per
- * source address, both in parallel. Over budget: the login is refused with the longer retry-after of the two.
- * ratelimit-service unreachable within {@code sekisho.auth.login-budget.timeout}: the configured fail mode
- * decides (closed by default: 503, Keycloak is not called).
+ * Login attempts are budgeted by ratelimit-service before Keycloak sees them: one {@code ShouldRateLimit} call in
+ * the domain {@code sekisho.auth.login-budget.domain} with a descriptor per username and one per source address,
+ * decided together in one Redis round trip (policies in deploy/ratelimit/auth.yaml). Over budget: the login is
+ * refused with the longest wait of the descriptors over their limit. ratelimit-service unreachable within
+ * {@code sekisho.auth.login-budget.timeout}: the configured fail mode decides (closed by default: 503, Keycloak
+ * is not called).
  */
 @ApplicationScoped
 public class LoginBudget {
@@ -33,7 +38,7 @@ public class LoginBudget {
     }
 
     @GrpcClient("ratelimit")
-    MutinyRateLimiterGrpc.MutinyRateLimiterStub ratelimit;
+    MutinyRateLimitServiceGrpc.MutinyRateLimitServiceStub ratelimit;
 
     @Inject
     ServiceToken serviceToken;
@@ -42,11 +47,11 @@ public class LoginBudget {
     AuthSettings settings;
 
     /** Opens the channel to ratelimit-service at start, so the first login does not pay for connecting. */
-    void warmUp(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent start) {
+    void warmUp(@Observes StartupEvent start) {
         if (settings.loginBudget().enabled()) {
             ratelimit.withCallCredentials(serviceToken.credentials())
-                    .listPolicies(dev.sekisho.ratelimit.v1.ListPoliciesRequest.getDefaultInstance())
-                    .subscribe().with(policies -> LOG.debugf("ratelimit-service reachable: %d policies", policies.getPoliciesCount()),
+                    .shouldRateLimit(RateLimitRequest.newBuilder().setDomain("sekisho-warm-up").build())
+                    .subscribe().with(r -> LOG.debug("ratelimit-service reachable"),
                             e -> LOG.infof("ratelimit-service not reachable yet: %s", e.getClass().getSimpleName()));
         }
     }
@@ -56,32 +61,32 @@ public class LoginBudget {
         if (!budget.enabled()) {
             return Uni.createFrom().item(Verdict.ALLOW);
         }
-        Uni<CheckResponse> perUser = check(budget.perUserPolicy(), "username", username.toLowerCase(java.util.Locale.ROOT));
-        Uni<CheckResponse> perIp = check(budget.perIpPolicy(), "source_ip", clientIp);
-        return Uni.combine().all().unis(perUser, perIp).with((user, ip) -> {
-            if (user.getAllowed() && ip.getAllowed()) {
-                return Verdict.ALLOW;
-            }
-            long wait = Math.max(retryMillis(user), retryMillis(ip));
-            return new Verdict(false, false, Duration.ofMillis(Math.max(wait, 1000)));
-        }).onFailure().recoverWithItem(e -> {
-            LOG.warnf("login budget not decided (ratelimit-service: %s); failing %s", e.toString(),
-                    budget.failMode());
-            return "open".equalsIgnoreCase(budget.failMode()) ? Verdict.ALLOW : new Verdict(false, true, Duration.ofSeconds(5));
-        });
+        RateLimitRequest request = RateLimitRequest.newBuilder().setDomain(budget.domain())
+                .addDescriptors(descriptor("username", username.toLowerCase(Locale.ROOT)))
+                .addDescriptors(descriptor("source_ip", clientIp))
+                .build();
+        return ratelimit.withCallCredentials(serviceToken.credentials()).shouldRateLimit(request)
+                .ifNoItem().after(budget.timeout()).fail()
+                .map(LoginBudget::verdict)
+                .onFailure().recoverWithItem(e -> {
+                    LOG.warnf("login budget not decided (ratelimit-service: %s); failing %s", e.toString(), budget.failMode());
+                    return "open".equalsIgnoreCase(budget.failMode()) ? Verdict.ALLOW
+                            : new Verdict(false, true, Duration.ofSeconds(5));
+                });
     }
 
-    private Uni<CheckResponse> check(String policy, String key, String value) {
-        return ratelimit.withCallCredentials(serviceToken.credentials())
-                .check(CheckRequest.newBuilder().setPolicy(policy)
-                        .addKeys(Key.newBuilder().setName(key).setValue(value)).build())
-                .ifNoItem().after(settings.loginBudget().timeout()).fail();
-    }
-
-    private static long retryMillis(CheckResponse response) {
-        if (response.getAllowed() || !response.hasRetryAfter()) {
-            return 0;
+    static Verdict verdict(RateLimitResponse response) {
+        if (response.getOverallCode() != RateLimitResponse.Code.OVER_LIMIT) {
+            return Verdict.ALLOW;
         }
-        return response.getRetryAfter().getSeconds() * 1000 + response.getRetryAfter().getNanos() / 1_000_000;
+        long waitMillis = response.getStatusesList().stream()
+                .filter(s -> s.getCode() == RateLimitResponse.Code.OVER_LIMIT)
+                .mapToLong(s -> s.getDurationUntilReset().getSeconds() * 1000 + s.getDurationUntilReset().getNanos() / 1_000_000)
+                .max().orElse(0);
+        return new Verdict(false, false, Duration.ofMillis(Math.max(waitMillis, 1000)));
+    }
+
+    private static RateLimitDescriptor descriptor(String key, String value) {
+        return RateLimitDescriptor.newBuilder().addEntries(RateLimitDescriptor.Entry.newBuilder().setKey(key).setValue(value)).build();
     }
 }

@@ -1,5 +1,9 @@
 package dev.sekisho.auth.login;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,6 +12,9 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.jboss.logging.Logger;
 
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.sekisho.alert.v1.Severity;
 import dev.sekisho.audit.v1.Outcome;
@@ -49,6 +56,8 @@ public class Logins {
     @Inject
     AuthSettings settings;
 
+    @Inject
+    ObjectMapper json;
 
     public Uni<TokenSet> login(String username, String password, String totp, String ip, String userAgent) {
         Who who = Who.user(username, ip, userAgent);
@@ -67,12 +76,8 @@ public class Logins {
                                 Problem.of(ProblemType.RATE_LIMITED, "Too many login attempts; try again later."),
                                 Map.of("Retry-After", String.valueOf(retry)))));
             }
-            // the MFA lookup runs while Keycloak checks the password: it adds no time to a login
-            Uni<Boolean> hasTotp = settings.mfaRequired()
-                    ? mfa.hasTotp(username).onFailure().recoverWithNull()
-                    : Uni.createFrom().item(Boolean.TRUE);
-            return Uni.combine().all().unis(keycloak.passwordGrant(username, password, totp), hasTotp).asTuple()
-                    .flatMap(granted -> requireMfa(granted.getItem1(), granted.getItem2()))
+            return keycloak.passwordGrant(username, password, totp)
+                    .flatMap(tokens -> requireMfa(tokens, username))
                     .call(tokens -> events.audit("auth.login.succeeded", who, "user", username, Outcome.OUTCOME_SUCCESS, "", Map.of()))
                     .onFailure(GrantRejected.class).call(e -> refused(who, ((GrantRejected) e).reason()))
                     .onFailure(Logins::keycloakDown).call(e -> events.audit("auth.login.error", who, "user", username,
@@ -82,17 +87,43 @@ public class Logins {
     }
 
     /**
-     * A grant for a user without TOTP is undone (the session ended at Keycloak) when MFA is required; so is one
-     * whose MFA could not be checked (hasTotp null: Keycloak's admin API did not answer), which then is a 503.
+     * With MFA required, a grant counts only if Keycloak checked a one-time code: the access token's {@code amr}
+     * (the realm's direct grant flow names its steps pwd and otp) must contain {@code otp}. For a realm without
+     * the amr mapper, Keycloak's admin API is asked whether the user has TOTP instead. A grant that fails the
+     * check is undone (the session ended at Keycloak); one whose MFA cannot be checked is a 503.
      */
-    private Uni<TokenSet> requireMfa(TokenSet tokens, Boolean hasTotp) {
-        if (Boolean.TRUE.equals(hasTotp)) {
+    private Uni<TokenSet> requireMfa(TokenSet tokens, String username) {
+        if (!settings.mfaRequired()) {
             return Uni.createFrom().item(tokens);
         }
-        Throwable refusal = hasTotp == null ? new KeycloakUnavailable("MFA not checkable", null)
-                : new GrantRejected("mfa_not_configured");
-        return keycloak.logout(tokens.refreshToken()).onFailure().recoverWithNull()
-                .replaceWith(Uni.createFrom().<TokenSet>failure(refusal));
+        List<String> amr = amr(tokens.accessToken());
+        Uni<Boolean> hasTotp = amr != null ? Uni.createFrom().item(amr.contains("otp"))
+                : mfa.hasTotp(username).onFailure().recoverWithNull();
+        return hasTotp.flatMap(has -> {
+            if (Boolean.TRUE.equals(has)) {
+                return Uni.createFrom().item(tokens);
+            }
+            Throwable refusal = has == null ? new KeycloakUnavailable("MFA not checkable", null)
+                    : new GrantRejected("mfa_not_configured");
+            return keycloak.logout(tokens.refreshToken()).onFailure().recoverWithNull()
+                    .replaceWith(Uni.createFrom().<TokenSet>failure(refusal));
+        });
+    }
+
+    /** The amr claim of a token Keycloak just returned to us, or null when it has none. */
+    private List<String> amr(String accessToken) {
+        try {
+            JsonNode claim = json.readTree(Base64.getUrlDecoder().decode(accessToken.split("\\.")[1])).get("amr");
+            if (claim == null || !claim.isArray()) {
+                return null;
+            }
+            List<String> methods = new ArrayList<>();
+            claim.forEach(method -> methods.add(method.asText()));
+            return methods;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Keycloak returned an access token whose claims cannot be read");
+            return null;
+        }
     }
 
     private Uni<Void> refused(Who who, String reason) {

@@ -36,6 +36,9 @@ import dev.sekisho.secrets.v1.RevokeApiKeyResponse;
 import dev.sekisho.secrets.v1.Secrets;
 import dev.sekisho.secrets.v1.VerifyApiKeyRequest;
 import dev.sekisho.secrets.v1.VerifyApiKeyResponse;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitService;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
@@ -44,7 +47,7 @@ import io.smallrye.mutiny.Uni;
 /** In-process fakes of the peers' gRPC APIs: they record what auth-service sends and answer simply. */
 public final class FakePeers {
 
-    /** Login attempts per username (and gateway requests per subject) before the fake budget says no. */
+    /** Login attempts per username (Envoy API) and gateway requests per subject (Check) before the fakes say no. */
     public static final int BUDGET = 3;
     public static final String VALID_API_KEY = "sk_test_valid_key";
 
@@ -65,8 +68,7 @@ public final class FakePeers {
         public Uni<CheckResponse> check(CheckRequest request) {
             String key = request.getPolicy() + "/" + request.getKeys(0).getValue();
             int spent = SPENT.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-            // every test logs in from 127.0.0.1: the per-address budget never runs out here
-            boolean allowed = spent <= BUDGET || request.getPolicy().equals("login-per-ip");
+            boolean allowed = spent <= BUDGET;
             CheckResponse.Builder response = CheckResponse.newBuilder().setAllowed(allowed).setPolicy(request.getPolicy())
                     .setLimit(BUDGET).setRemaining(Math.max(0, BUDGET - spent));
             if (!allowed) {
@@ -93,6 +95,31 @@ public final class FakePeers {
         @Override
         public Uni<ListBlocksResponse> listBlocks(ListBlocksRequest request) {
             return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
+        }
+    }
+
+    /** Envoy's rate-limit API as auth-service uses it for logins: the username descriptor has the budget. */
+    @GrpcService
+    public static class FakeEnvoyRateLimit implements RateLimitService {
+        @Override
+        public Uni<RateLimitResponse> shouldRateLimit(RateLimitRequest request) {
+            RateLimitResponse.Builder response = RateLimitResponse.newBuilder().setOverallCode(RateLimitResponse.Code.OK);
+            for (var descriptor : request.getDescriptorsList()) {
+                var entry = descriptor.getEntries(0);
+                RateLimitResponse.DescriptorStatus.Builder status = RateLimitResponse.DescriptorStatus.newBuilder()
+                        .setCode(RateLimitResponse.Code.OK);
+                if (entry.getKey().equals("username")) {
+                    int spent = SPENT.computeIfAbsent(request.getDomain() + "/" + entry.getValue(), k -> new AtomicInteger())
+                            .incrementAndGet();
+                    if (spent > BUDGET) {
+                        status.setCode(RateLimitResponse.Code.OVER_LIMIT)
+                                .setDurationUntilReset(com.google.protobuf.Duration.newBuilder().setSeconds(42));
+                        response.setOverallCode(RateLimitResponse.Code.OVER_LIMIT);
+                    }
+                }
+                response.addStatuses(status);
+            }
+            return Uni.createFrom().item(response.build());
         }
     }
 
