@@ -114,6 +114,42 @@ class TokenLifecycleTest {
         }
     }
 
+    /** An admin disables a user: Keycloak refuses them from then on, and every token they hold is revoked. */
+    @Test
+    void disablingAUserRevokesEveryTokenTheyHold() {
+        String admin = masterAdminToken();
+        String username = "leaver-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("username", username, "enabled", true, "email", username + "@example.org", "emailVerified", true,
+                        "firstName", "Leaving", "lastName", "User",
+                        "credentials", java.util.List.of(Map.of("type", "password", "value", "Leaver-Password-2026", "temporary", false))))
+                .post(keycloak() + "/admin/realms/sekisho/users").then().statusCode(201);
+        String held = KeycloakTokens.user(username, "Leaver-Password-2026", null);
+        ManagedChannel channel = channel();
+        try {
+            var auth = AuthGrpc.newBlockingStub(channel).withInterceptors(bearer(KeycloakTokens.service("secrets")));
+            assertTrue(auth.introspect(IntrospectRequest.newBuilder().setToken(held).build()).getActive());
+
+            String alice = KeycloakTokens.user(KeycloakTokens.ALICE, KeycloakTokens.ALICE_PASSWORD, KeycloakTokens.ALICE_TOTP);
+            given().auth().oauth2(alice).post("/v1/auth/users/" + username + "/disable").then().statusCode(200)
+                    .body("username", equalTo(username)).body("wasEnabled", equalTo(true));
+
+            IntrospectResponse after = auth.introspect(IntrospectRequest.newBuilder().setToken(held).build());
+            assertFalse(after.getActive());
+            assertEquals("revoked: the user was disabled", after.getInactiveReason());
+            given().contentType("application/x-www-form-urlencoded").formParam("grant_type", "password")
+                    .formParam("client_id", "sekisho-auth").formParam("client_secret", "sekisho-auth-dev-secret")
+                    .formParam("username", username).formParam("password", "Leaver-Password-2026")
+                    .post(keycloak() + "/realms/sekisho/protocol/openid-connect/token").then().statusCode(400);
+            given().auth().oauth2(alice).post("/v1/auth/users/nobody-" + java.util.UUID.randomUUID() + "/disable").then()
+                    .statusCode(404).contentType("application/problem+json");
+            FakePeers.await(() -> FakePeers.AUDIT.stream().anyMatch(e -> e.getAction().equals("auth.user.disabled")
+                    && e.getAttributesMap().get("username").equals(username)), "disable audited");
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
     /** A confidential client made for this test through Keycloak's admin API, and its client-credentials token. */
     private static String clientToken(String admin, String clientId, boolean sekishoAudience, int lifespanSeconds) {
         Map<String, Object> client = new java.util.HashMap<>(Map.of("clientId", clientId, "secret", clientId + "-secret",

@@ -18,8 +18,9 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class Revocations {
 
-    static final String TOKEN_PREFIX = "sekisho:auth:revoked:jti:";
-    static final String USER_PREFIX = "sekisho:auth:revoked:user:";
+    /** One hash tag for both kinds, so a check is one MGET even on Redis Cluster. */
+    static final String TOKEN_PREFIX = "{sekisho:auth:revoked}:jti:";
+    static final String USER_PREFIX = "{sekisho:auth:revoked}:user:";
     /** Longer than any access token Keycloak issues in this realm (a token outliving it is refused anyway). */
     static final Duration USER_REVOCATION_TTL = Duration.ofHours(24);
 
@@ -44,14 +45,15 @@ public class Revocations {
                 new SetArgs().ex(USER_REVOCATION_TTL));
     }
 
-    /** Why the token is revoked, or null when it is not. */
+    /** Why the token is revoked, or null when it is not. One round trip to Redis. */
     public Uni<String> check(VerifiedToken token) {
-        Uni<String> byId = token.tokenId() == null ? Uni.createFrom().nullItem() : values.get(TOKEN_PREFIX + token.tokenId());
-        Uni<String> byUser = values.get(USER_PREFIX + token.subject());
-        return Uni.combine().all().unis(byId, byUser).with((id, user) -> {
-            if (id != null) {
+        String byId = TOKEN_PREFIX + (token.tokenId() == null ? "" : token.tokenId());
+        String byUser = USER_PREFIX + token.subject();
+        return values.mget(byId, byUser).map(found -> {
+            if (token.tokenId() != null && found.get(byId) != null) {
                 return "revoked";
             }
+            String user = found.get(byUser);
             if (user != null && token.issuedAt() != null && token.issuedAt().getEpochSecond() <= Long.parseLong(user)) {
                 return "revoked: the user was disabled";
             }
