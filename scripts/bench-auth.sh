@@ -1,16 +1,10 @@
 #!/usr/bin/env bash
 # auth-service benchmark (method and figures: docs/benchmarks.md). Builds what it needs, starts its own Redis,
 # Keycloak, ratelimit-service and auth-service, and prints Markdown tables.
-# Knobs: BENCH_LOGINS (100), BENCH_INTROSPECT_RATE (2000), BENCH_SECONDS (10).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-. scripts/jdk.sh
-sekisho_use_jdk
-classpath="$PWD/integration-tests/target/bench.classpath"
-./mvnw -B -q -ntp -pl integration-tests -am package dependency:build-classpath -DskipTests \
-  -Dmdep.includeScope=test -Dmdep.outputFile="$classpath"
-keycloak=$(ls -d "$PWD"/target/keycloak/keycloak-*/ | sort -V | tail -1)
-exec "$JAVA_HOME/bin/java" -Xmx1g -Dsekisho.root="$PWD" -Dsekisho.keycloak.home="${keycloak%/}" \
+# Knobs: BENCH_LOGINS (100), BENCH_INTROSPECT_RATE (2000), BENCH_SECONDS (10), BENCH_JAVA_OPTS (extra -D options,
+# e.g. -Dbench.env.SEKISHO_AUTH_LOGIN_BUDGET_ENABLED=false to take a part of the login path out).
+. "$(dirname "$0")/bench.sh"
+# shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of options
+sekisho_bench AuthBenchmark -Xmx1g \
   -Dbench.logins="${BENCH_LOGINS:-100}" -Dbench.introspect-rate="${BENCH_INTROSPECT_RATE:-2000}" \
-  -Dbench.seconds="${BENCH_SECONDS:-10}" ${BENCH_JAVA_OPTS:-} \
-  -cp "integration-tests/target/test-classes:$(cat "$classpath")" dev.sekisho.it.bench.AuthBenchmark
+  -Dbench.seconds="${BENCH_SECONDS:-10}" ${BENCH_JAVA_OPTS:-}

@@ -14,13 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.auth.peers.FakePeers;
 import dev.sekisho.auth.peers.FakePeersTestResource;
+import dev.sekisho.testing.KeycloakAdmin;
 import dev.sekisho.testing.KeycloakTestResource;
 import dev.sekisho.testing.KeycloakTokens;
 import dev.sekisho.testing.RedisTestResource;
@@ -98,7 +98,7 @@ class LoginTest {
                     .header("Retry-After", "42")
                     .body("type", equalTo("https://sekisho.dev/problems/rate-limited"));
         }
-        assertEquals(FakePeers.BUDGET, keycloakLoginErrors(user), "Keycloak saw only the attempts within the budget");
+        assertEquals(FakePeers.BUDGET, KeycloakAdmin.loginErrors(user), "Keycloak saw only the attempts within the budget");
         FakePeers.await(() -> FakePeers.audited("auth.login.limited", user).size() == 2, "limited attempts audited");
         FakePeers.await(() -> FakePeers.SIGNALS.stream().anyMatch(s -> s.getKind().equals("auth.login.limited")
                 && user.equals(s.getLabelsMap().get("user"))), "signal to alert-service");
@@ -139,19 +139,5 @@ class LoginTest {
     static void refused(Response response) {
         response.then().statusCode(401).contentType("application/problem+json").body("type", equalTo(INVALID))
                 .body("access_token", nullValue());
-    }
-
-    /** LOGIN_ERROR events Keycloak stored for a username, read through its admin API. */
-    static int keycloakLoginErrors(String username) {
-        String keycloak = ConfigProvider.getConfig().getValue("sekisho.keycloak.url", String.class);
-        String admin = given().contentType("application/x-www-form-urlencoded")
-                .formParam("grant_type", "client_credentials").formParam("client_id", "sekisho-auth")
-                .formParam("client_secret", "sekisho-auth-dev-secret")
-                .post(keycloak + "/realms/sekisho/protocol/openid-connect/token").then().statusCode(200)
-                .extract().path("access_token");
-        List<Map<String, Object>> events = given().auth().oauth2(admin).queryParam("type", "LOGIN_ERROR").queryParam("max", 1000)
-                .get(keycloak + "/admin/realms/sekisho/events").then().statusCode(200).extract().jsonPath().getList("$");
-        return (int) events.stream().filter(e -> e.get("details") instanceof Map<?, ?> d && username.equals(d.get("username")))
-                .count();
     }
 }

@@ -21,6 +21,7 @@ import dev.sekisho.auth.peers.FakePeersTestResource;
 import dev.sekisho.auth.v1.AuthGrpc;
 import dev.sekisho.auth.v1.IntrospectRequest;
 import dev.sekisho.auth.v1.IntrospectResponse;
+import dev.sekisho.testing.KeycloakAdmin;
 import dev.sekisho.testing.KeycloakTestResource;
 import dev.sekisho.testing.KeycloakTokens;
 import dev.sekisho.testing.RedisTestResource;
@@ -89,7 +90,7 @@ class TokenLifecycleTest {
     /** Tokens Keycloak really signed, but for another audience or past their expiry, are refused everywhere. */
     @Test
     void wrongAudienceAndExpiredTokensAreRefused() {
-        String admin = masterAdminToken();
+        String admin = KeycloakAdmin.masterToken();
         String otherAudience = clientToken(admin, "test-other-audience", false, 300);
         String shortLived = clientToken(admin, "test-short-lived", true, 1);
         ManagedChannel channel = channel();
@@ -117,7 +118,7 @@ class TokenLifecycleTest {
     /** An admin disables a user: Keycloak refuses them from then on, and every token they hold is revoked. */
     @Test
     void disablingAUserRevokesEveryTokenTheyHold() {
-        String admin = masterAdminToken();
+        String admin = KeycloakAdmin.masterToken();
         String username = "leaver-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         given().auth().oauth2(admin).contentType(ContentType.JSON)
                 .body(Map.of("username", username, "enabled", true, "email", username + "@example.org", "emailVerified", true,
@@ -166,14 +167,6 @@ class TokenLifecycleTest {
         return given().contentType("application/x-www-form-urlencoded").formParam("grant_type", "client_credentials")
                 .formParam("client_id", clientId).formParam("client_secret", clientId + "-secret")
                 .post(keycloak() + "/realms/sekisho/protocol/openid-connect/token").then().statusCode(200)
-                .extract().path("access_token");
-    }
-
-    private static String masterAdminToken() {
-        return given().contentType("application/x-www-form-urlencoded").formParam("grant_type", "password")
-                .formParam("client_id", "admin-cli").formParam("username", "admin")
-                .formParam("password", System.getenv().getOrDefault("SEKISHO_KEYCLOAK_ADMIN_PASSWORD", "admin"))
-                .post(keycloak() + "/realms/master/protocol/openid-connect/token").then().statusCode(200)
                 .extract().path("access_token");
     }
 

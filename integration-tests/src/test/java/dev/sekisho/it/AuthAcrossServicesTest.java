@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import dev.sekisho.auth.v1.AuthGrpc;
 import dev.sekisho.auth.v1.IntrospectRequest;
 import dev.sekisho.auth.v1.IntrospectResponse;
+import dev.sekisho.testing.KeycloakAdmin;
 import dev.sekisho.testing.KeycloakTokens;
 import dev.sekisho.testing.Ports;
 import dev.sekisho.testing.SekishoService;
@@ -108,7 +109,7 @@ class AuthAcrossServicesTest {
         }
         assertEquals(10, refused, "the budget admits exactly 10 attempts");
         assertEquals(2, limited);
-        assertEquals(10, keycloakLoginErrors(user), "Keycloak saw only the budgeted attempts");
+        assertEquals(10, KeycloakAdmin.loginErrors(user), "Keycloak saw only the budgeted attempts");
     }
 
     private static Response login(String baseUrl, String username, String password, String totp, String ip) {
@@ -145,19 +146,6 @@ class AuthAcrossServicesTest {
             }
             Ports.sleep(200);
         }
-    }
-
-    private static int keycloakLoginErrors(String username) {
-        String keycloak = SharedServers.keycloak();
-        String admin = given().contentType("application/x-www-form-urlencoded")
-                .formParam("grant_type", "client_credentials").formParam("client_id", "sekisho-auth")
-                .formParam("client_secret", "sekisho-auth-dev-secret")
-                .post(keycloak + "/realms/sekisho/protocol/openid-connect/token").then().statusCode(200)
-                .extract().path("access_token");
-        List<Map<String, Object>> events = given().auth().oauth2(admin).queryParam("type", "LOGIN_ERROR").queryParam("max", 2000)
-                .get(keycloak + "/admin/realms/sekisho/events").then().statusCode(200).extract().jsonPath().getList("$");
-        return (int) events.stream().filter(e -> e.get("details") instanceof Map<?, ?> d && username.equals(d.get("username")))
-                .count();
     }
 
     private static String randomIp() {

@@ -24,13 +24,13 @@ public interface AuthSettings {
     Duration keycloakTimeout();
 
     /**
-     * When true (the default), a user without a TOTP credential gets no token: Keycloak's direct grant asks for a
-     * code only from users who have one, so auth-service refuses the others itself.
+     * When true (the default), a login counts only if Keycloak checked a one-time code ({@code otp} in the token's
+     * amr): Keycloak's direct grant asks for a code only from users who have one, so auth-service refuses the others.
      */
     @WithDefault("true")
     boolean mfaRequired();
 
-    /** How long a user's "has TOTP" answer from Keycloak is reused. */
+    /** For realms without the amr mapper: how long Keycloak's admin-API answer "this user has TOTP" is reused. */
     @WithDefault("60s")
     Duration mfaCacheTtl();
 

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.sekisho.auth.config.AuthSettings;
+import io.vertx.core.http.HttpServerRequest;
 
 /**
  * The address a request really comes from. X-Forwarded-For is believed only when the connection comes from a
@@ -26,6 +27,12 @@ public class ClientAddress {
 
     ClientAddress(List<String> trustedProxies) {
         this.trusted = trustedProxies.stream().map(String::trim).filter(s -> !s.isEmpty()).map(Cidr::parse).toList();
+    }
+
+    /** The client address of an HTTP request. */
+    public String of(HttpServerRequest request) {
+        String peer = request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
+        return resolve(peer, request.getHeader("X-Forwarded-For"));
     }
 
     public String resolve(String peer, String forwardedFor) {

@@ -22,6 +22,7 @@ import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.auth.config.AuthSettings;
 import dev.sekisho.auth.events.AuthEvents;
 import dev.sekisho.auth.events.AuthEvents.Who;
+import dev.sekisho.auth.login.ClientAddress;
 import dev.sekisho.auth.review.AccessReview;
 import dev.sekisho.auth.review.AccessReview.Disabled;
 import dev.sekisho.auth.review.AccessReview.Review;
@@ -44,6 +45,9 @@ public class AccessReviewResource {
 
     @Inject
     JsonWebToken caller;
+
+    @Inject
+    ClientAddress clientAddress;
 
     @GET
     @Path("/access-review")
@@ -72,7 +76,6 @@ public class AccessReviewResource {
     }
 
     private Who who(HttpServerRequest http) {
-        String ip = http.remoteAddress() == null ? "" : http.remoteAddress().hostAddress();
-        return Who.user(caller.getName(), ip, http.getHeader("User-Agent"));
+        return Who.user(caller.getName(), clientAddress.of(http), http.getHeader("User-Agent"));
     }
 }

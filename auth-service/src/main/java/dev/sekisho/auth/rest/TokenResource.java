@@ -179,8 +179,7 @@ public class TokenResource {
     }
 
     private String ip(HttpServerRequest http) {
-        String peer = http.remoteAddress() == null ? "" : http.remoteAddress().hostAddress();
-        return clientAddress.resolve(peer, http.getHeader("X-Forwarded-For"));
+        return clientAddress.of(http);
     }
 
 }

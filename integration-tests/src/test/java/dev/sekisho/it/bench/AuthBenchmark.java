@@ -19,6 +19,7 @@ import org.HdrHistogram.Histogram;
 import dev.sekisho.auth.v1.AuthGrpc;
 import dev.sekisho.auth.v1.IntrospectRequest;
 import dev.sekisho.auth.v1.IntrospectResponse;
+import dev.sekisho.testing.KeycloakAdmin;
 import dev.sekisho.testing.KeycloakServer;
 import dev.sekisho.testing.KeycloakTokens;
 import dev.sekisho.testing.Ports;
@@ -217,12 +218,7 @@ public final class AuthBenchmark {
     /** Users with password and TOTP, through Keycloak's partial import as the master realm's admin. */
     static void importUsers(String keycloakUrl, int count) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<String> admin = http.send(HttpRequest.newBuilder(URI.create(keycloakUrl + "/realms/master/protocol/openid-connect/token"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form(Map.of("grant_type", "password", "client_id", "admin-cli",
-                        "username", "admin", "password", System.getenv().getOrDefault("SEKISHO_KEYCLOAK_ADMIN_PASSWORD", "admin")))))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        String token = admin.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
+        String token = KeycloakAdmin.masterToken(); // the benchmark's Keycloak is the shared one of this JVM
         List<String> users = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             users.add(String.format("""

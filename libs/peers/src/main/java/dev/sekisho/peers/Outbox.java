@@ -17,6 +17,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -70,8 +71,10 @@ public class Outbox {
         this.backlog = this.deliveries.keySet().stream().collect(Collectors.toMap(Function.identity(), s -> new AtomicLong()));
         backlog.forEach((stream, size) -> Gauge.builder("sekisho_outbox_backlog", size, AtomicLong::get)
                 .tag("stream", stream).description("Entries waiting for their peer's acknowledgement").register(metrics));
-        Gauge.builder("sekisho_outbox_delivered", delivered, AtomicLong::get).register(metrics);
-        Gauge.builder("sekisho_outbox_dead_lettered", deadLettered, AtomicLong::get).register(metrics);
+        FunctionCounter.builder("sekisho_outbox_delivered", delivered, AtomicLong::get)
+                .description("Entries their peer acknowledged").register(metrics);
+        FunctionCounter.builder("sekisho_outbox_dead_lettered", deadLettered, AtomicLong::get)
+                .description("Entries their peer rejected, moved to the dead-letter stream").register(metrics);
     }
 
     /** Stores an entry for delivery; completes once Redis has it. Fails (the caller must not answer OK) otherwise. */
