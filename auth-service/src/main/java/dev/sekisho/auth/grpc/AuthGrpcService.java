@@ -11,7 +11,7 @@ import com.google.protobuf.Timestamp;
 
 import dev.sekisho.audit.v1.ActorType;
 import dev.sekisho.audit.v1.Outcome;
-import dev.sekisho.auth.events.AuthEvents;
+import dev.sekisho.peers.SecurityEvents;
 import dev.sekisho.auth.review.AccessReview;
 import dev.sekisho.auth.token.InvalidToken;
 import dev.sekisho.auth.token.TokenVerifier;
@@ -39,7 +39,7 @@ public class AuthGrpcService implements Auth {
     AccessReview review;
 
     @Inject
-    AuthEvents events;
+    SecurityEvents events;
 
     @Inject
     JsonWebToken caller;
@@ -65,7 +65,7 @@ public class AuthGrpcService implements Auth {
         return Uni.createFrom().item(() -> review.disable(request.getUser()))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .call(disabled -> events.audit("auth.user.disabled",
-                        new AuthEvents.Who(ActorType.ACTOR_TYPE_SERVICE, caller.getName(), "", "", caller.getClaim("azp")),
+                        new SecurityEvents.Who(ActorType.ACTOR_TYPE_SERVICE, caller.getName(), "", "", caller.getClaim("azp")),
                         "user", disabled.userId(), Outcome.OUTCOME_SUCCESS, request.getReason(),
                         Map.of("username", disabled.username(), "was_enabled", String.valueOf(disabled.wasEnabled()))))
                 .map(disabled -> DisableUserResponse.newBuilder().setUserId(disabled.userId())

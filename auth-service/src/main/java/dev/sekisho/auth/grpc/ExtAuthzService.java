@@ -14,8 +14,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sekisho.audit.v1.ActorType;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.auth.config.AuthSettings;
-import dev.sekisho.auth.events.AuthEvents;
-import dev.sekisho.auth.events.AuthEvents.Who;
+import dev.sekisho.peers.SecurityEvents;
+import dev.sekisho.peers.SecurityEvents.Who;
 import dev.sekisho.auth.token.InvalidToken;
 import dev.sekisho.auth.token.TokenVerifier;
 import dev.sekisho.common.problem.Problem;
@@ -61,7 +61,7 @@ public class ExtAuthzService implements Authorization {
     TokenVerifier verifier;
 
     @Inject
-    AuthEvents events;
+    SecurityEvents events;
 
     @Inject
     AuthSettings settings;

@@ -19,8 +19,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sekisho.alert.v1.Severity;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.auth.config.AuthSettings;
-import dev.sekisho.auth.events.AuthEvents;
-import dev.sekisho.auth.events.AuthEvents.Who;
+import dev.sekisho.peers.SecurityEvents;
+import dev.sekisho.peers.SecurityEvents.Who;
 import dev.sekisho.auth.keycloak.GrantRejected;
 import dev.sekisho.auth.keycloak.Keycloak;
 import dev.sekisho.auth.keycloak.KeycloakUnavailable;
@@ -51,7 +51,7 @@ public class Logins {
     MfaCheck mfa;
 
     @Inject
-    AuthEvents events;
+    SecurityEvents events;
 
     @Inject
     AuthSettings settings;

@@ -20,8 +20,8 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.auth.config.AuthSettings;
-import dev.sekisho.auth.events.AuthEvents;
-import dev.sekisho.auth.events.AuthEvents.Who;
+import dev.sekisho.peers.SecurityEvents;
+import dev.sekisho.peers.SecurityEvents.Who;
 import dev.sekisho.auth.login.ClientAddress;
 import dev.sekisho.auth.review.AccessReview;
 import dev.sekisho.auth.review.AccessReview.Disabled;
@@ -38,7 +38,7 @@ public class AccessReviewResource {
     AccessReview review;
 
     @Inject
-    AuthEvents events;
+    SecurityEvents events;
 
     @Inject
     AuthSettings settings;

@@ -23,8 +23,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import dev.sekisho.audit.v1.Outcome;
-import dev.sekisho.auth.events.AuthEvents;
-import dev.sekisho.auth.events.AuthEvents.Who;
+import dev.sekisho.peers.SecurityEvents;
+import dev.sekisho.peers.SecurityEvents.Who;
 import dev.sekisho.auth.keycloak.GrantRejected;
 import dev.sekisho.auth.keycloak.Keycloak;
 import dev.sekisho.auth.keycloak.TokenSet;
@@ -96,7 +96,7 @@ public class TokenResource {
     Revocations revocations;
 
     @Inject
-    AuthEvents events;
+    SecurityEvents events;
 
     @Inject
     ClientAddress clientAddress;

@@ -1,12 +1,10 @@
-package dev.sekisho.auth.events;
+package dev.sekisho.peers;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.MutinyAuditIngestGrpc;
-import dev.sekisho.peers.ProtoDelivery;
-import dev.sekisho.peers.ServiceToken;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
 
@@ -14,7 +12,7 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class AuditDelivery extends ProtoDelivery<AuditEvent> {
 
-    static final String STREAM = "audit";
+    public static final String STREAM = "audit";
 
     @GrpcClient("audit")
     MutinyAuditIngestGrpc.MutinyAuditIngestStub audit;

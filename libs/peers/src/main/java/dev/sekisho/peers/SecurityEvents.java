@@ -1,4 +1,4 @@
-package dev.sekisho.auth.events;
+package dev.sekisho.peers;
 
 import java.time.Instant;
 import java.util.Map;
@@ -6,6 +6,8 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.google.protobuf.Timestamp;
 
@@ -16,22 +18,23 @@ import dev.sekisho.audit.v1.ActorType;
 import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.audit.v1.Resource;
-import dev.sekisho.peers.Outbox;
 import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 
 /**
- * What auth-service tells audit-service and alert-service. Each event is stored in the outbox before the caller
- * gets an answer, so a login is never answered without its audit record being safe. Events carry who, what and
- * why, never a password, code or token.
+ * What a service tells audit-service and alert-service. Each event is stored in the outbox before the caller gets
+ * an answer, so an action is never answered without its audit record being safe; {@link AuditDelivery} and
+ * {@link SignalDelivery} hand them on. Events carry who, what and why, never a password, code, key or token.
  */
 @ApplicationScoped
-public class AuthEvents {
-
-    static final String SERVICE = "auth-service";
+public class SecurityEvents {
 
     @Inject
     Outbox outbox;
+
+    /** The emitting service, as audit-service records it. */
+    @ConfigProperty(name = "quarkus.application.name")
+    String service;
 
     /** Who acted: a person (by username) or a machine client, with where they came from. */
     public record Who(ActorType type, String id, String ip, String userAgent, String clientId) {
@@ -57,7 +60,7 @@ public class AuthEvents {
                 .setResource(Resource.newBuilder().setType(resourceType).setId(nz(resourceId)))
                 .setOutcome(outcome)
                 .setReason(nz(reason))
-                .setService(SERVICE)
+                .setService(service)
                 .setTraceId(traceId())
                 .putAllAttributes(attributes)
                 .build();
@@ -69,7 +72,7 @@ public class AuthEvents {
                 .setSignalId(UUID.randomUUID().toString())
                 .setKind(kind)
                 .setSeverity(severity)
-                .setService(SERVICE)
+                .setService(service)
                 .setOccurredAt(now())
                 .putAllLabels(labels)
                 .setSummary(summary)

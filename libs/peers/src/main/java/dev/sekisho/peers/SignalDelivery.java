@@ -1,12 +1,10 @@
-package dev.sekisho.auth.events;
+package dev.sekisho.peers;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.sekisho.alert.v1.MutinyAlertsGrpc;
 import dev.sekisho.alert.v1.SecuritySignal;
-import dev.sekisho.peers.ProtoDelivery;
-import dev.sekisho.peers.ServiceToken;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
 
@@ -14,7 +12,7 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class SignalDelivery extends ProtoDelivery<SecuritySignal> {
 
-    static final String STREAM = "signals";
+    public static final String STREAM = "signals";
 
     @GrpcClient("alerts")
     MutinyAlertsGrpc.MutinyAlertsStub alerts;
