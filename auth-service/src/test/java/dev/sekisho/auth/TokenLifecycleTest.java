@@ -77,6 +77,11 @@ class TokenLifecycleTest {
             var e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
                     () -> anonymous.introspect(IntrospectRequest.newBuilder().setToken(access).build()));
             assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+            // callers' tokens are remembered once verified; a forged one is still refused
+            var forger = AuthGrpc.newBlockingStub(channel).withInterceptors(bearer(forged(KeycloakTokens.service("secrets"))));
+            e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                    () -> forger.introspect(IntrospectRequest.newBuilder().setToken(access).build()));
+            assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
             var user = AuthGrpc.newBlockingStub(channel).withInterceptors(bearer(
                     KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null)));
             e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
@@ -103,7 +108,11 @@ class TokenLifecycleTest {
                     .contentType("application/problem+json");
 
             assertTrue(auth.introspect(IntrospectRequest.newBuilder().setToken(shortLived).build()).getActive());
+            // as a caller: authenticated (no auditor role, so 403) and remembered, but only until it expires
+            given().auth().oauth2(shortLived).get("/v1/auth/access-review").then().statusCode(403);
             dev.sekisho.testing.Ports.sleep(12_500); // 1 s lifespan + 10 s clock skew
+            given().auth().oauth2(shortLived).get("/v1/auth/access-review").then().statusCode(401)
+                    .contentType("application/problem+json");
             IntrospectResponse expired = auth.introspect(IntrospectRequest.newBuilder().setToken(shortLived).build());
             assertFalse(expired.getActive(), "expired, even though it was verified (and cached) while valid");
             assertEquals("expired", expired.getInactiveReason());
