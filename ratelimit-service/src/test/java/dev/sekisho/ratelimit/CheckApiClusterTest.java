@@ -1,5 +1,6 @@
 package dev.sekisho.ratelimit;
 
+import dev.sekisho.testing.KeycloakTestResource;
 import dev.sekisho.testing.RedisClusterTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -7,5 +8,6 @@ import io.quarkus.test.junit.QuarkusTest;
 /** The check API contract against a three-master Redis Cluster. */
 @QuarkusTest
 @WithTestResource(RedisClusterTestResource.class)
+@WithTestResource(KeycloakTestResource.class)
 class CheckApiClusterTest extends CheckApiContract {
 }

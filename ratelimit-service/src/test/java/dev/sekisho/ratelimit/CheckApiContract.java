@@ -14,10 +14,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URL;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.sekisho.audit.v1.AuditEvent;
+import dev.sekisho.peers.AuditDelivery;
+import dev.sekisho.peers.Outbox;
 import dev.sekisho.ratelimit.v1.BlockRequest;
 import dev.sekisho.ratelimit.v1.CheckRequest;
 import dev.sekisho.ratelimit.v1.CheckResponse;
@@ -27,6 +34,7 @@ import dev.sekisho.ratelimit.v1.Key;
 import dev.sekisho.ratelimit.v1.ListPoliciesRequest;
 import dev.sekisho.ratelimit.v1.RateLimiterGrpc;
 import dev.sekisho.ratelimit.v1.UnblockRequest;
+import dev.sekisho.testing.KeycloakTokens;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
 import io.grpc.Status;
@@ -39,6 +47,10 @@ abstract class CheckApiContract {
 
     @TestHTTPResource("/")
     URL url;
+
+    /** audit-service does not run here, so what the service audited waits in its outbox. */
+    @Inject
+    Outbox outbox;
 
     @Test
     void restAnswers200ThenA429ProblemWithRetryAfter() {
@@ -95,7 +107,8 @@ abstract class CheckApiContract {
             long retry = denied.getRetryAfter().getSeconds();
             assertTrue(retry >= 1190 && retry <= 1200, "a token every 20 minutes, retry " + retry);
 
-            assertTrue(limiter.listPolicies(ListPoliciesRequest.getDefaultInstance()).getPoliciesList().stream()
+            assertTrue(limiter.withInterceptors(Grpc.bearer(KeycloakTokens.service("alert")))
+                    .listPolicies(ListPoliciesRequest.getDefaultInstance()).getPoliciesList().stream()
                     .anyMatch(p -> p.getName().equals("five-per-90s") && p.getWindow().getSeconds() == 90));
 
             var e = assertThrows(StatusRuntimeException.class, () -> limiter.check(CheckRequest.newBuilder().setPolicy("nope").build()));
@@ -129,10 +142,12 @@ abstract class CheckApiContract {
     @Test
     void aBlockedIdentityIsDeniedEverywhereUntilUnblocked() {
         String ip = "203.0.113." + (int) (Math.random() * 200);
-        given().contentType(ContentType.JSON)
+        String playbook = KeycloakTokens.service("alert");
+        given().auth().oauth2(playbook).contentType(ContentType.JSON)
                 .body(Map.of("type", "ip", "value", ip, "durationSeconds", 600, "reason", "credential stuffing"))
-                .post("/v1/ratelimit/blocks").then().statusCode(201).body("value", equalTo(ip));
-        given().get("/v1/ratelimit/blocks?type=ip").then().statusCode(200).body("value", hasItem(ip));
+                .post("/v1/ratelimit/blocks").then().statusCode(201).body("value", equalTo(ip))
+                .body("createdBy", equalTo("svc-alert"));
+        given().auth().oauth2(playbook).get("/v1/ratelimit/blocks?type=ip").then().statusCode(200).body("value", hasItem(ip));
 
         var channel = Grpc.channel(url);
         try {
@@ -140,7 +155,7 @@ abstract class CheckApiContract {
             RateLimitResponse blocked = envoy.shouldRateLimit(request("any-domain", descriptor("remote_address", ip)));
             assertEquals(RateLimitResponse.Code.OVER_LIMIT, blocked.getOverallCode(), "blocked even without a rule");
 
-            var limiter = RateLimiterGrpc.newBlockingStub(channel);
+            var limiter = RateLimiterGrpc.newBlockingStub(channel).withInterceptors(Grpc.bearer(playbook));
             assertTrue(limiter.unblock(UnblockRequest.newBuilder()
                     .setIdentity(Identity.newBuilder().setType(IdentityType.IDENTITY_TYPE_IP).setValue(ip)).build()).getRemoved());
             assertEquals(RateLimitResponse.Code.OK,
@@ -152,9 +167,58 @@ abstract class CheckApiContract {
         } finally {
             channel.shutdownNow();
         }
-        given().delete("/v1/ratelimit/blocks/ip/" + ip).then().statusCode(404);
-        given().contentType(ContentType.JSON).body(Map.of("type", "planet", "value", "x", "durationSeconds", 5))
+        given().auth().oauth2(playbook).delete("/v1/ratelimit/blocks/ip/" + ip).then().statusCode(404);
+        given().auth().oauth2(playbook).contentType(ContentType.JSON).body(Map.of("type", "planet", "value", "x", "durationSeconds", 5))
                 .post("/v1/ratelimit/blocks").then().statusCode(400);
+
+        // both changes are audited, by whom and on what, before the caller hears of them
+        List<AuditEvent> audited = outbox.waiting(AuditDelivery.STREAM, 10_000).await().atMost(Duration.ofSeconds(5)).stream()
+                .map(CheckApiContract::auditEvent).filter(event -> event.getResource().getId().equals(ip)).toList();
+        assertEquals(List.of("ratelimit.block.created", "ratelimit.block.removed", "ratelimit.block.removed"),
+                audited.stream().map(AuditEvent::getAction).toList());
+        assertTrue(audited.stream().allMatch(event -> event.getActor().getId().equals("svc-alert")
+                && event.getResource().getType().equals("blocked-ip") && event.getService().equals("ratelimit-service")));
+        assertEquals("credential stuffing", audited.get(0).getReason());
+        assertEquals(dev.sekisho.audit.v1.Outcome.OUTCOME_FAILURE, audited.get(2).getOutcome(), "the second unblock found nothing");
+    }
+
+    @Test
+    void blocksNeedAnOperatorOrAServiceAndListingsAnAuditor() {
+        Map<String, Object> block = Map.of("type", "user", "value", "mallory-" + unique(), "durationSeconds", 60);
+        given().contentType(ContentType.JSON).body(block).post("/v1/ratelimit/blocks").then().statusCode(401)
+                .contentType("application/problem+json");
+        given().get("/v1/ratelimit/blocks").then().statusCode(401);
+        given().get("/v1/ratelimit/policies").then().statusCode(401);
+        String auditor = KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null);
+        given().auth().oauth2(auditor).contentType(ContentType.JSON).body(block).post("/v1/ratelimit/blocks").then().statusCode(403)
+                .contentType("application/problem+json");
+        given().auth().oauth2(auditor).get("/v1/ratelimit/blocks").then().statusCode(200);
+        given().auth().oauth2(auditor).get("/v1/ratelimit/policies").then().statusCode(200).body("name", hasItem("fixed-3-per-hour"));
+
+        var channel = Grpc.channel(url);
+        try {
+            var anonymous = RateLimiterGrpc.newBlockingStub(channel);
+            var e = assertThrows(StatusRuntimeException.class, () -> anonymous.unblock(UnblockRequest.newBuilder()
+                    .setIdentity(Identity.newBuilder().setType(IdentityType.IDENTITY_TYPE_USER).setValue("mallory")).build()));
+            assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+            var reader = RateLimiterGrpc.newBlockingStub(channel).withInterceptors(Grpc.bearer(auditor));
+            e = assertThrows(StatusRuntimeException.class, () -> reader.unblock(UnblockRequest.newBuilder()
+                    .setIdentity(Identity.newBuilder().setType(IdentityType.IDENTITY_TYPE_USER).setValue("mallory")).build()));
+            assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+            // decisions stay open: Envoy calls them without a token
+            assertEquals(RateLimitResponse.Code.OK, RateLimitServiceGrpc.newBlockingStub(channel)
+                    .shouldRateLimit(request("any-domain", descriptor("remote_address", "198.51.100.7"))).getOverallCode());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private static AuditEvent auditEvent(byte[] payload) {
+        try {
+            return AuditEvent.parseFrom(payload);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError("not an audit event in the audit outbox", e);
+        }
     }
 
     @Test

@@ -7,8 +7,11 @@ import java.util.UUID;
 
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 
 /** Plain grpc-java clients against the test instance's port (gRPC shares the HTTP port). */
 final class Grpc {
@@ -18,6 +21,13 @@ final class Grpc {
 
     static ManagedChannel channel(URL testUrl) {
         return ManagedChannelBuilder.forAddress(testUrl.getHost(), testUrl.getPort()).usePlaintext().build();
+    }
+
+    /** Sends {@code Authorization: Bearer <token>} on every call. */
+    static ClientInterceptor bearer(String token) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return MetadataUtils.newAttachHeadersInterceptor(headers);
     }
 
     /** A descriptor from key/value pairs. */

@@ -34,14 +34,21 @@ import io.restassured.http.ContentType;
  */
 @QuarkusTest
 @WithTestResource(KillableRedisTestResource.class)
+@WithTestResource(dev.sekisho.testing.KeycloakTestResource.class)
 @TestProfile(RedisOutageTest.ShortTimeout.class)
 class RedisOutageTest {
 
-    /** The production default is 50 ms; 100 ms keeps this test stable on a busy two-core machine. */
+    /**
+     * The production default is 50 ms; 100 ms keeps this test stable on a busy two-core machine. The alerts client
+     * dials this instance's own port, where {@link FakeAlerts} receives the outage signal.
+     */
     public static class ShortTimeout implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("sekisho.ratelimit.redis-timeout", "100ms");
+            String port = String.valueOf(dev.sekisho.testing.Ports.free());
+            // in test mode Quarkus dials a client's test-port, not its port
+            return Map.of("sekisho.ratelimit.redis-timeout", "100ms", "quarkus.http.test-port", port,
+                    "quarkus.grpc.clients.alerts.port", port, "quarkus.grpc.clients.alerts.test-port", port);
         }
     }
 
@@ -98,6 +105,15 @@ class RedisOutageTest {
             } finally {
                 channel.shutdownNow();
             }
+            // operators hear of it: one signal to alert-service (sent directly; the outbox lives in the lost Redis)
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (FakeAlerts.SIGNALS.stream().noneMatch(s -> s.getKind().equals("ratelimit.redis.unavailable"))) {
+                assertTrue(System.nanoTime() < deadline, "no Redis-outage signal reached alert-service");
+                Thread.sleep(100);
+            }
+            var signal = FakeAlerts.SIGNALS.stream().filter(s -> s.getKind().equals("ratelimit.redis.unavailable")).findFirst().orElseThrow();
+            assertEquals("ratelimit-service", signal.getService());
+            assertEquals(dev.sekisho.alert.v1.Severity.SEVERITY_CRITICAL, signal.getSeverity());
         } finally {
             KillableRedisTestResource.restart();
         }

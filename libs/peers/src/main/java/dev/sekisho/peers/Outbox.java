@@ -23,6 +23,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
+import io.quarkus.redis.datasource.stream.StreamRange;
 import io.quarkus.redis.datasource.stream.XGroupCreateArgs;
 import io.quarkus.redis.datasource.stream.XReadGroupArgs;
 import io.quarkus.scheduler.Scheduled;
@@ -88,6 +89,12 @@ public class Outbox {
     /** Entries of a stream not yet acknowledged by the peer (for readiness and tests). */
     public Uni<Long> pending(String stream) {
         return streams.xlen(key(stream));
+    }
+
+    /** Up to {@code max} entries still waiting in a stream, oldest first, as they were put (for operators and tests). */
+    public Uni<List<byte[]>> waiting(String stream, int max) {
+        return streams.xrange(key(stream), StreamRange.of("-", "+"), max)
+                .map(entries -> entries.stream().map(entry -> Base64.getDecoder().decode(entry.payload().get(FIELD))).toList());
     }
 
     /** One relay pass over every stream: this instance's unacknowledged entries first, then new ones. */

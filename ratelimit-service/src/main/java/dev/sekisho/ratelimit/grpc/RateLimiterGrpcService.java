@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 
 import com.google.protobuf.Timestamp;
@@ -63,14 +64,16 @@ public class RateLimiterGrpcService implements RateLimiter {
     }
 
     @Override
+    @RolesAllowed({"admin", "service"})
     public Uni<BlockResponse> block(BlockRequest request) {
         Duration duration = Duration.ofSeconds(request.getDuration().getSeconds(), request.getDuration().getNanos());
-        return blocks.block(type(request.getIdentity()), request.getIdentity().getValue(), duration, request.getReason(), "grpc")
+        return blocks.block(type(request.getIdentity()), request.getIdentity().getValue(), duration, request.getReason())
                 .map(b -> BlockResponse.newBuilder().setBlock(block(b)).build())
                 .onFailure(ProblemException.class).transform(RateLimiterGrpcService::status);
     }
 
     @Override
+    @RolesAllowed({"admin", "service"})
     public Uni<UnblockResponse> unblock(UnblockRequest request) {
         return blocks.unblock(type(request.getIdentity()), request.getIdentity().getValue())
                 .map(removed -> UnblockResponse.newBuilder().setRemoved(removed).build())
@@ -78,6 +81,7 @@ public class RateLimiterGrpcService implements RateLimiter {
     }
 
     @Override
+    @RolesAllowed({"admin", "auditor", "service"})
     public Uni<ListPoliciesResponse> listPolicies(ListPoliciesRequest request) {
         ListPoliciesResponse.Builder response = ListPoliciesResponse.newBuilder();
         policies.current().namedRules().stream().sorted(java.util.Comparator.comparing(Rule::name))
@@ -86,6 +90,7 @@ public class RateLimiterGrpcService implements RateLimiter {
     }
 
     @Override
+    @RolesAllowed({"admin", "auditor", "service"})
     public Uni<ListBlocksResponse> listBlocks(ListBlocksRequest request) {
         return Uni.createFrom().deferred(() -> {
             String type = request.getType() == IdentityType.IDENTITY_TYPE_UNSPECIFIED ? null : typeName(request.getType());

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -77,6 +78,7 @@ public class RateLimitResource {
 
     @GET
     @Path("/policies")
+    @RolesAllowed({"admin", "auditor", "service"})
     public List<PolicyView> policies() {
         return policies.current().namedRules().stream().sorted(Comparator.comparing(Rule::name))
                 .map(r -> new PolicyView(r.name(), r.domain(), r.algorithm().configName(), r.unlimited() ? 0 : r.limit(),
@@ -87,19 +89,22 @@ public class RateLimitResource {
 
     @GET
     @Path("/blocks")
+    @RolesAllowed({"admin", "auditor", "service"})
     public List<BlockStore.Block> blocks(@QueryParam("type") String type) {
         return blocks.list(type);
     }
 
     @POST
     @Path("/blocks")
+    @RolesAllowed({"admin", "service"})
     public Uni<Response> block(@Valid @NotNull BlockBody body) {
-        return blocks.block(body.type(), body.value(), Duration.ofSeconds(body.durationSeconds()), body.reason(), "rest")
+        return blocks.block(body.type(), body.value(), Duration.ofSeconds(body.durationSeconds()), body.reason())
                 .map(block -> Response.status(Response.Status.CREATED).entity(block).build());
     }
 
     @DELETE
     @Path("/blocks/{type}/{value}")
+    @RolesAllowed({"admin", "service"})
     public Uni<Response> unblock(@PathParam("type") String type, @PathParam("value") String value) {
         return blocks.unblock(type, value).map(removed -> {
             if (!removed) {

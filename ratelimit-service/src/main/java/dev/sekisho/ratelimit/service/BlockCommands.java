@@ -2,19 +2,31 @@ package dev.sekisho.ratelimit.service;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import dev.sekisho.audit.v1.ActorType;
+import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.common.problem.ProblemException;
+import dev.sekisho.peers.SecurityEvents;
+import dev.sekisho.peers.SecurityEvents.Who;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
 import dev.sekisho.ratelimit.config.RateLimitSettings;
 import dev.sekisho.ratelimit.limiter.BlockStore;
 import dev.sekisho.ratelimit.limiter.BlockStore.Block;
 import dev.sekisho.ratelimit.limiter.BlockStore.IdentityType;
 import io.smallrye.mutiny.Uni;
 
-/** Block and unblock identities, validated the same way for gRPC and REST. */
+/**
+ * Block and unblock identities, validated the same way for gRPC and REST, and audited: each change is in the outbox
+ * for audit-service before the caller hears it was made. (The block is written first; if its audit record cannot
+ * be stored the caller gets an error and may repeat the request, which only renews the block.)
+ */
 @ApplicationScoped
 public class BlockCommands {
 
@@ -24,10 +36,16 @@ public class BlockCommands {
     BlockStore store;
 
     @Inject
+    SecurityEvents events;
+
+    @Inject
+    CurrentIdentityAssociation identities;
+
+    @Inject
     RateLimitSettings settings;
 
-    public Uni<Block> block(String type, String value, Duration duration, String reason, String requestedBy) {
-        return Uni.createFrom().deferred(() -> {
+    public Uni<Block> block(String type, String value, Duration duration, String reason) {
+        return caller().flatMap(requestedBy -> {
             IdentityType identity = type(type);
             requireValue(value);
             if (duration == null || duration.isNegative() || duration.isZero() || duration.compareTo(LONGEST) > 0) {
@@ -36,16 +54,40 @@ public class BlockCommands {
             if (reason != null && reason.length() > 500) {
                 throw ProblemException.badRequest("reason must be at most 500 characters");
             }
-            return store.block(identity, value, duration, reason == null ? "" : reason, requestedBy);
+            return store.block(identity, value, duration, reason == null ? "" : reason, requestedBy.id())
+                    .call(block -> events.audit("ratelimit.block.created", requestedBy, resourceType(identity), value,
+                            Outcome.OUTCOME_SUCCESS, block.reason(), Map.of("expires_at", block.expiresAt().toString(),
+                                    "duration_seconds", String.valueOf(duration.toSeconds()))));
         });
     }
 
     public Uni<Boolean> unblock(String type, String value) {
-        return Uni.createFrom().deferred(() -> {
+        return caller().flatMap(requestedBy -> {
             IdentityType identity = type(type);
             requireValue(value);
-            return store.unblock(identity, value);
+            return store.unblock(identity, value)
+                    .call(removed -> events.audit("ratelimit.block.removed", requestedBy, resourceType(identity), value,
+                            removed ? Outcome.OUTCOME_SUCCESS : Outcome.OUTCOME_FAILURE, removed ? "" : "not blocked", Map.of()));
         });
+    }
+
+    /**
+     * Who asks, from their verified token: the operator's username or the service's client. Resolved as a Uni
+     * because authentication is lazy and these commands run on the event loop.
+     */
+    public Uni<Who> caller() {
+        return identities.getDeferredIdentity().map(identity -> {
+            String client = identity.getPrincipal() instanceof JsonWebToken token ? token.getClaim("azp") : null;
+            String username = identity.getPrincipal() instanceof JsonWebToken token ? token.getClaim("preferred_username")
+                    : identity.getPrincipal().getName();
+            boolean service = identity.hasRole("service");
+            return new Who(service ? ActorType.ACTOR_TYPE_SERVICE : ActorType.ACTOR_TYPE_USER,
+                    service && client != null ? client : username, "", "", client == null ? "" : client);
+        });
+    }
+
+    private static String resourceType(IdentityType identity) {
+        return "blocked-" + identity.configName();
     }
 
     public List<Block> list(String type) {

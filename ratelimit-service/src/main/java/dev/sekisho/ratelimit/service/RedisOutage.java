@@ -5,14 +5,16 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
 import com.google.protobuf.Timestamp;
 
-import dev.sekisho.alert.v1.Alerts;
+import dev.sekisho.alert.v1.MutinyAlertsGrpc;
 import dev.sekisho.alert.v1.SecuritySignal;
 import dev.sekisho.alert.v1.Severity;
+import dev.sekisho.peers.ServiceToken;
 import io.quarkus.grpc.GrpcClient;
 
 /**
@@ -26,7 +28,10 @@ public class RedisOutage {
     private static final long QUIET_MILLIS = 30_000;
 
     @GrpcClient("alerts")
-    Alerts alerts;
+    MutinyAlertsGrpc.MutinyAlertsStub alerts;
+
+    @Inject
+    ServiceToken serviceToken;
 
     private final AtomicLong lastSignal = new AtomicLong();
 
@@ -47,7 +52,8 @@ public class RedisOutage {
                 .putLabels("reason", reason)
                 .setSummary("ratelimit-service cannot reach Redis; policies apply their fail mode")
                 .build();
-        alerts.signal(signal)
+        // straight to alert-service, not through the outbox: the outbox lives in the Redis that is gone
+        alerts.withCallCredentials(serviceToken.credentials()).signal(signal)
                 .ifNoItem().after(java.time.Duration.ofSeconds(2)).fail()
                 .subscribe().with(ack -> { }, e -> LOG.debugf("alert signal not delivered: %s", e.getMessage()));
     }
