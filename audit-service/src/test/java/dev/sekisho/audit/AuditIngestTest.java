@@ -115,6 +115,9 @@ class AuditIngestTest {
         assertInvalid(valid.toBuilder().setAction("Not A Dotted Name").build());
         assertInvalid(valid.toBuilder().putAttributes("blob", "x".repeat(1_000_000)).build());
         assertInvalid(valid.toBuilder().clearService().build());
+        // PostgreSQL text cannot hold NUL: refused alone, rather than failing the batch it would share with others
+        assertInvalid(valid.toBuilder().setReason("before\u0000after").build());
+        assertInvalid(valid.toBuilder().putAttributes("note", "a\u0000b").build());
         assertEquals(before, count("true"));
     }
 

@@ -10,11 +10,15 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.hibernate.reactive.mutiny.Mutiny;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.jboss.logging.Logger;
 
 import dev.sekisho.audit.chain.CheckpointSigner;
@@ -58,6 +62,9 @@ public class AuditAppender {
 
     @Inject
     Vertx vertx;
+
+    @Inject
+    ObjectMapper json;
 
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -110,22 +117,22 @@ public class AuditAppender {
     }
 
     private Uni<List<Ack>> write(List<Pending> batch) {
-        List<UUID> ids = batch.stream().map(p -> p.record().eventId).distinct().toList();
+        String ids = batch.stream().map(p -> p.record().eventId.toString()).distinct().collect(Collectors.joining(",", "{", "}"));
         return sessions.withTransaction(session -> session
                 .createNativeQuery("select cast(pg_advisory_xact_lock(" + APPEND_LOCK + ") as text)", String.class)
                 .getSingleResult()
-                .chain(() -> session.createQuery("from AuditEventEntity order by seq desc", AuditEventEntity.class)
-                        .setMaxResults(1).getSingleResultOrNull())
-                .chain(tail -> session.createQuery("select e.eventId, e.seq from AuditEventEntity e where e.eventId in :ids",
+                .chain(() -> session.createNativeQuery("select seq, hash from audit_event order by seq desc limit 1", Object[].class)
+                        .getResultList())
+                .chain(tail -> session.createNativeQuery("select event_id, seq from audit_event where event_id = any(cast(cast(:ids as text) as uuid[]))",
                                 Object[].class).setParameter("ids", ids).getResultList()
-                        .chain(existing -> link(session, batch, tail, existing))));
+                        .chain(existing -> link(session, batch, tail.isEmpty() ? null : tail.get(0), existing))));
     }
 
-    private Uni<List<Ack>> link(Mutiny.Session session, List<Pending> batch, AuditEventEntity tail, List<Object[]> existing) {
+    private Uni<List<Ack>> link(Mutiny.Session session, List<Pending> batch, Object[] tail, List<Object[]> existing) {
         Map<UUID, Long> known = new HashMap<>();
-        existing.forEach(row -> known.put((UUID) row[0], (Long) row[1]));
-        long seq = tail == null ? 0 : tail.seq;
-        byte[] previous = tail == null ? HashChain.GENESIS : tail.hash;
+        existing.forEach(row -> known.put((UUID) row[0], ((Number) row[1]).longValue()));
+        long seq = tail == null ? 0 : ((Number) tail[0]).longValue();
+        byte[] previous = tail == null ? HashChain.GENESIS : (byte[]) tail[1];
         Instant now = Instant.now();
         List<AuditEventEntity> fresh = new ArrayList<>();
         List<Ack> acks = new ArrayList<>(batch.size());
@@ -149,12 +156,61 @@ public class AuditAppender {
             return Uni.createFrom().item(acks);
         }
         AuditEventEntity last = fresh.get(fresh.size() - 1);
-        Uni<Void> persisted = session.persistAll(fresh.toArray());
+        Uni<Void> persisted = session.createNativeQuery(INSERT_ROWS).setParameter("rows", rows(fresh)).executeUpdate().replaceWithVoid();
         if (checkpointDue(last.seq)) {
             persisted = persisted.chain(() -> session.persist(checkpoint(last.seq, last.hash, false)));
         }
         return persisted.chain(session::flush).invoke(() -> highestAppended = Math.max(highestAppended, last.seq))
                 .replaceWith(acks);
+    }
+
+    /**
+     * The whole batch in one statement: its rows travel as one JSON array, expanded by PostgreSQL. Persisting them
+     * one entity at a time cost most of the service's CPU (Hibernate's per-entity work was 71% of the samples).
+     */
+    static final String INSERT_ROWS = """
+            insert into audit_event (seq, event_id, occurred_at, recorded_at, actor_type, actor_id, actor_ip, actor_user_agent,
+                actor_client_id, action, resource_type, resource_id, outcome, reason, service, trace_id, attributes, prev_hash, hash)
+            select seq, event_id, occurred_at, recorded_at, actor_type, actor_id, actor_ip, actor_user_agent,
+                actor_client_id, action, resource_type, resource_id, outcome, reason, service, trace_id, attributes,
+                decode(prev_hash, 'base64'), decode(hash, 'base64')
+            from jsonb_to_recordset(cast(cast(:rows as text) as jsonb)) as r(seq bigint, event_id uuid, occurred_at timestamptz,
+                recorded_at timestamptz, actor_type text, actor_id text, actor_ip text, actor_user_agent text,
+                actor_client_id text, action text, resource_type text, resource_id text, outcome text, reason text,
+                service text, trace_id text, attributes jsonb, prev_hash text, hash text)
+            """;
+
+    /** One batch as the JSON array INSERT_ROWS reads; times to the microsecond, hashes in base64. */
+    private String rows(List<AuditEventEntity> records) {
+        List<Map<String, Object>> rows = new ArrayList<>(records.size());
+        for (AuditEventEntity r : records) {
+            Map<String, Object> row = new HashMap<>(32);
+            row.put("seq", r.seq);
+            row.put("event_id", r.eventId.toString());
+            row.put("occurred_at", r.occurredAt.toString());
+            row.put("recorded_at", r.recordedAt.toString());
+            row.put("actor_type", r.actorType);
+            row.put("actor_id", r.actorId);
+            row.put("actor_ip", r.actorIp);
+            row.put("actor_user_agent", r.actorUserAgent);
+            row.put("actor_client_id", r.actorClientId);
+            row.put("action", r.action);
+            row.put("resource_type", r.resourceType);
+            row.put("resource_id", r.resourceId);
+            row.put("outcome", r.outcome);
+            row.put("reason", r.reason);
+            row.put("service", r.service);
+            row.put("trace_id", r.traceId);
+            row.put("attributes", r.attributes == null ? Map.of() : r.attributes);
+            row.put("prev_hash", r.prevHash);
+            row.put("hash", r.hash);
+            rows.add(row);
+        }
+        try {
+            return json.writeValueAsString(rows);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("an audit batch could not be encoded", e);
+        }
     }
 
     private boolean checkpointDue(long seq) {

@@ -84,6 +84,9 @@ public class EventValidator {
                 throw bad("attribute names are 1 to 128 letters, digits, '_', '.', ':' or '-'");
             }
             size += entry.getKey().length() + entry.getValue().length();
+            if (entry.getValue().indexOf('\u0000') >= 0) {
+                throw bad("attribute " + entry.getKey() + " contains a NUL character"); // PostgreSQL text cannot hold one
+            }
             if (size > settings.maxAttributesSize()) {
                 throw bad("attributes are larger than " + settings.maxAttributesSize() + " characters in all");
             }
@@ -125,6 +128,9 @@ public class EventValidator {
         }
         if (value != null && value.length() > max) {
             throw bad(field + " is longer than " + max + " characters");
+        }
+        if (value != null && value.indexOf('\u0000') >= 0) {
+            throw bad(field + " contains a NUL character"); // PostgreSQL text cannot hold one
         }
         return value == null ? "" : value;
     }
