@@ -9,7 +9,6 @@ import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -66,11 +65,26 @@ public class AuditAppender {
     @Inject
     ObjectMapper json;
 
+    /** The newest record of the chain as this instance last linked it. */
+    private record Tail(long seq, byte[] hash) {
+    }
+
+    /** A batch linked onto a tail: its acknowledgements, and what to insert unless every event was a duplicate. */
+    private record Linked(Tail onto, Tail last, List<Ack> acks, String rows, CheckpointEntity checkpoint) {
+    }
+
+    /** At most this many batches at once: one inserting under the lock while the next is linked and encoded. */
+    static final int BATCHES_IN_FLIGHT = 2;
+
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean draining = new AtomicBoolean();
     private volatile long lastCheckpointSeq = -1;
     private volatile Instant lastCheckpointAt = Instant.now();
     private volatile long highestAppended;
+
+    // guarded by this: batches taken and not finished, and the tail the newest of them was linked onto (null while
+    // unknown: at start, after a failure, or while a batch is being linked)
+    private int inFlight;
+    private Tail linkedTail;
 
     public Uni<Ack> append(AuditEventEntity record) {
         CompletableFuture<Ack> done = new CompletableFuture<>();
@@ -84,55 +98,128 @@ public class AuditAppender {
         return highestAppended;
     }
 
+    /**
+     * Takes the next batch if one may start. With nothing in flight a batch is linked under the append lock onto the
+     * tail it reads there. While one is in flight the next is linked ahead, outside the lock, onto the tail the first
+     * will leave, and its transaction checks under the lock that this is still the tail before inserting: if the
+     * first failed, or another instance appended in between, the check fails and the batch is linked again under the
+     * lock. So the encoding of one batch overlaps the insert of the other, and the chain stays linear.
+     */
     private void drain() {
-        if (!draining.compareAndSet(false, true)) {
-            return;
-        }
         List<Pending> batch = new ArrayList<>();
-        Pending next;
-        while (batch.size() < settings.batchSize() && (next = queue.poll()) != null) {
-            batch.add(next);
-        }
-        if (batch.isEmpty()) {
-            draining.set(false);
-            if (!queue.isEmpty()) {
-                drain();
+        Tail onto;
+        synchronized (this) {
+            if (inFlight >= BATCHES_IN_FLIGHT || (inFlight > 0 && linkedTail == null)) {
+                return;
             }
-            return;
+            Pending next;
+            while (batch.size() < settings.batchSize() && (next = queue.poll()) != null) {
+                batch.add(next);
+            }
+            if (batch.isEmpty()) {
+                return;
+            }
+            inFlight++;
+            onto = inFlight > 1 ? linkedTail : null;
+            linkedTail = null; // until this batch is linked
         }
-        VertxContext.getOrCreateDuplicatedContext(vertx).runOnContext(ignored -> write(batch).subscribe().with(
+        Uni<List<Ack>> written = onto == null ? writeUnderLock(batch)
+                : writeAhead(batch, onto).onFailure().recoverWithUni(e -> {
+                    LOG.debugf("audit batch linked ahead is stale (%s); linking it again under the lock", e.getMessage());
+                    return writeUnderLock(batch);
+                });
+        VertxContext.getOrCreateDuplicatedContext(vertx).runOnContext(ignored -> written.subscribe().with(
                 acks -> {
                     for (int i = 0; i < batch.size(); i++) {
                         batch.get(i).done().complete(acks.get(i));
                     }
-                    draining.set(false);
-                    drain();
+                    finished(false);
                 },
                 failure -> {
                     LOG.errorf("audit append failed for %d event(s): %s", batch.size(), failure.getMessage());
                     batch.forEach(p -> p.done().completeExceptionally(failure));
-                    draining.set(false);
-                    drain();
+                    finished(true);
                 }));
+        drain(); // the next batch may be linked ahead while this one is written
     }
 
-    private Uni<List<Ack>> write(List<Pending> batch) {
+    private void finished(boolean failed) {
+        synchronized (this) {
+            inFlight--;
+            if (failed) {
+                linkedTail = null; // whatever was linked onto it is stale; the next batch reads the tail under the lock
+            }
+        }
+        drain();
+    }
+
+    private synchronized void linked(Tail last) {
+        linkedTail = last;
+    }
+
+    /** Reads the tail and the ids already stored under the append lock, links the batch onto it and inserts. */
+    private Uni<List<Ack>> writeUnderLock(List<Pending> batch) {
+        return sessions.withTransaction(session -> lock(session)
+                .chain(() -> tail(session))
+                .chain(tail -> stored(session, batch)
+                        .map(existing -> link(batch, tail, existing))
+                        .invoke(linked -> linked(linked.last()))
+                        .invoke(this::drain)
+                        .chain(linked -> insert(session, linked))));
+    }
+
+    /**
+     * Links the batch onto {@code onto} before taking the lock (the ids already stored are read outside it), then
+     * inserts only if {@code onto} is still the tail under the lock. A duplicate that another batch stored in
+     * between makes the insert fail on the unique event id; the caller then links again under the lock.
+     */
+    private Uni<List<Ack>> writeAhead(List<Pending> batch, Tail onto) {
+        return sessions.withSession(session -> stored(session, batch))
+                .map(existing -> link(batch, onto, existing))
+                .invoke(linked -> linked(linked.last()))
+                .invoke(this::drain)
+                .chain(linked -> sessions.withTransaction(session -> lock(session)
+                        .chain(() -> tail(session))
+                        .chain(tail -> {
+                            if (!sameTail(tail, onto)) {
+                                return Uni.createFrom().failure(new IllegalStateException("the tail moved"));
+                            }
+                            return insert(session, linked);
+                        })));
+    }
+
+    private static Uni<String> lock(Mutiny.Session session) {
+        return session.createNativeQuery("select cast(pg_advisory_xact_lock(" + APPEND_LOCK + ") as text)", String.class)
+                .getSingleResult();
+    }
+
+    private static Uni<Tail> tail(Mutiny.Session session) {
+        return session.createNativeQuery("select seq, hash from audit_event order by seq desc limit 1", Object[].class)
+                .getResultList()
+                .map(rows -> rows.isEmpty() ? new Tail(0, HashChain.GENESIS)
+                        : new Tail(((Number) rows.get(0)[0]).longValue(), (byte[]) rows.get(0)[1]));
+    }
+
+    private static boolean sameTail(Tail a, Tail b) {
+        return a.seq() == b.seq() && java.util.Arrays.equals(a.hash(), b.hash());
+    }
+
+    /** The event ids of the batch that are stored already, with their sequence numbers. */
+    private static Uni<Map<UUID, Long>> stored(Mutiny.Session session, List<Pending> batch) {
         String ids = batch.stream().map(p -> p.record().eventId.toString()).distinct().collect(Collectors.joining(",", "{", "}"));
-        return sessions.withTransaction(session -> session
-                .createNativeQuery("select cast(pg_advisory_xact_lock(" + APPEND_LOCK + ") as text)", String.class)
-                .getSingleResult()
-                .chain(() -> session.createNativeQuery("select seq, hash from audit_event order by seq desc limit 1", Object[].class)
-                        .getResultList())
-                .chain(tail -> session.createNativeQuery("select event_id, seq from audit_event where event_id = any(cast(cast(:ids as text) as uuid[]))",
-                                Object[].class).setParameter("ids", ids).getResultList()
-                        .chain(existing -> link(session, batch, tail.isEmpty() ? null : tail.get(0), existing))));
+        return session.createNativeQuery("select event_id, seq from audit_event where event_id = any(cast(cast(:ids as text) as uuid[]))",
+                        Object[].class).setParameter("ids", ids).getResultList()
+                .map(rows -> {
+                    Map<UUID, Long> known = new HashMap<>();
+                    rows.forEach(row -> known.put((UUID) row[0], ((Number) row[1]).longValue()));
+                    return known;
+                });
     }
 
-    private Uni<List<Ack>> link(Mutiny.Session session, List<Pending> batch, Object[] tail, List<Object[]> existing) {
-        Map<UUID, Long> known = new HashMap<>();
-        existing.forEach(row -> known.put((UUID) row[0], ((Number) row[1]).longValue()));
-        long seq = tail == null ? 0 : ((Number) tail[0]).longValue();
-        byte[] previous = tail == null ? HashChain.GENESIS : (byte[]) tail[1];
+    /** Sequence, time and hashes for the new events of the batch; a known id is acknowledged with its first place. */
+    private Linked link(List<Pending> batch, Tail onto, Map<UUID, Long> known) {
+        long seq = onto.seq();
+        byte[] previous = onto.hash();
         Instant now = Instant.now();
         List<AuditEventEntity> fresh = new ArrayList<>();
         List<Ack> acks = new ArrayList<>(batch.size());
@@ -152,16 +239,22 @@ public class AuditAppender {
             fresh.add(record);
             acks.add(new Ack(record.eventId, record.seq, false));
         }
+        Tail last = new Tail(seq, previous);
         if (fresh.isEmpty()) {
-            return Uni.createFrom().item(acks);
+            return new Linked(onto, last, acks, null, null);
         }
-        AuditEventEntity last = fresh.get(fresh.size() - 1);
-        Uni<Void> persisted = session.createNativeQuery(INSERT_ROWS).setParameter("rows", rows(fresh)).executeUpdate().replaceWithVoid();
-        if (checkpointDue(last.seq)) {
-            persisted = persisted.chain(() -> session.persist(checkpoint(last.seq, last.hash, false)));
+        return new Linked(onto, last, acks, rows(fresh), checkpointDue(seq) ? checkpoint(seq, previous, false) : null);
+    }
+
+    private Uni<List<Ack>> insert(Mutiny.Session session, Linked linked) {
+        if (linked.rows() == null) {
+            return Uni.createFrom().item(linked.acks());
         }
-        return persisted.chain(session::flush).invoke(() -> highestAppended = Math.max(highestAppended, last.seq))
-                .replaceWith(acks);
+        Uni<?> inserted = session.createNativeQuery(INSERT_ROWS).setParameter("rows", linked.rows()).executeUpdate();
+        if (linked.checkpoint() != null) {
+            inserted = inserted.chain(() -> session.persist(linked.checkpoint())).chain(session::flush);
+        }
+        return inserted.invoke(() -> highestAppended = Math.max(highestAppended, linked.last().seq())).replaceWith(linked.acks());
     }
 
     /**
