@@ -70,7 +70,7 @@ public class AuditAppender {
     }
 
     /** A batch linked onto a tail: its acknowledgements, and what to insert unless every event was a duplicate. */
-    private record Linked(Tail onto, Tail last, List<Ack> acks, String rows, CheckpointEntity checkpoint) {
+    private record Linked(Tail last, List<Ack> acks, String rows, CheckpointEntity checkpoint) {
     }
 
     /** At most this many batches at once: one inserting under the lock while the next is linked and encoded. */
@@ -241,9 +241,9 @@ public class AuditAppender {
         }
         Tail last = new Tail(seq, previous);
         if (fresh.isEmpty()) {
-            return new Linked(onto, last, acks, null, null);
+            return new Linked(last, acks, null, null);
         }
-        return new Linked(onto, last, acks, rows(fresh), checkpointDue(seq) ? checkpoint(seq, previous, false) : null);
+        return new Linked(last, acks, rows(fresh), checkpointDue(seq) ? checkpoint(seq, previous, false) : null);
     }
 
     private Uni<List<Ack>> insert(Mutiny.Session session, Linked linked) {
@@ -328,15 +328,12 @@ public class AuditAppender {
     @Scheduled(every = "${sekisho.audit.checkpoint-interval}", delayed = "${sekisho.audit.checkpoint-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> checkpointQuietTail() {
-        return sessions.withTransaction(session -> session
-                .createNativeQuery("select cast(pg_advisory_xact_lock(" + APPEND_LOCK + ") as text)", String.class)
-                .getSingleResult()
-                .chain(() -> session.createQuery("from AuditEventEntity order by seq desc", AuditEventEntity.class)
-                        .setMaxResults(1).getSingleResultOrNull())
+        return sessions.withTransaction(session -> lock(session)
+                .chain(() -> tail(session))
                 .chain(tail -> session.createQuery("select max(c.seq) from CheckpointEntity c", Long.class).getSingleResult()
-                        .chain(signed -> tail == null || (signed != null && signed >= tail.seq)
+                        .chain(signed -> tail.seq() == 0 || (signed != null && signed >= tail.seq())
                                 ? Uni.createFrom().voidItem()
-                                : session.persist(checkpoint(tail.seq, tail.hash, false)))))
+                                : session.persist(checkpoint(tail.seq(), tail.hash(), false)))))
                 .onFailure().invoke(e -> LOG.warnf("periodic audit checkpoint failed: %s", e.getMessage()))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }

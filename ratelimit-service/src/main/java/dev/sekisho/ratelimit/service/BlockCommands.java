@@ -75,7 +75,7 @@ public class BlockCommands {
      * Who asks, from their verified token: the operator's username or the service's client. Resolved as a Uni
      * because authentication is lazy and these commands run on the event loop.
      */
-    public Uni<Who> caller() {
+    private Uni<Who> caller() {
         return identities.getDeferredIdentity().map(identity -> {
             String client = identity.getPrincipal() instanceof JsonWebToken token ? token.getClaim("azp") : null;
             String username = identity.getPrincipal() instanceof JsonWebToken token ? token.getClaim("preferred_username")
