@@ -1,4 +1,4 @@
-package dev.sekisho.auth.token;
+package dev.sekisho.common.security;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -23,11 +23,11 @@ import io.smallrye.jwt.auth.principal.ParseException;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Authenticates the bearer tokens of auth-service's own callers (gRPC Introspect and DisableUser, the REST access
- * review) with SmallRye JWT, as its validator does, but remembers a verified token until it expires. A peer
- * service presents the same service token on thousands of calls a second; without this every call paid for an RSA
- * signature check on a worker thread before Introspect could start. Ranked ahead of SmallRye's own validator, which
- * is thereby never asked.
+ * Authenticates callers' bearer tokens in every service with SmallRye JWT, as its validator does (Keycloak's keys,
+ * issuer, audience, expiry: the suite-wide mp.jwt.* settings), but remembers a verified token until it expires. A
+ * peer presents the same service token on thousands of calls a second (Introspect, an outbox relaying audit events
+ * one Record call each); without this every call paid for an RSA signature check on a worker thread. Ranked ahead
+ * of SmallRye's own validator, which is thereby never asked.
  */
 @ApplicationScoped
 public class CallerTokens implements IdentityProvider<TokenAuthenticationRequest> {
