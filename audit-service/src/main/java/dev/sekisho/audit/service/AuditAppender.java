@@ -26,8 +26,10 @@ import dev.sekisho.audit.config.AuditSettings;
 import dev.sekisho.audit.repository.AuditEventEntity;
 import dev.sekisho.audit.repository.CheckpointEntity;
 import io.quarkus.scheduler.Scheduled;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
@@ -123,12 +125,12 @@ public class AuditAppender {
             onto = inFlight > 1 ? linkedTail : null;
             linkedTail = null; // until this batch is linked
         }
-        Uni<List<Ack>> written = onto == null ? writeUnderLock(batch)
-                : writeAhead(batch, onto).onFailure().recoverWithUni(e -> {
-                    LOG.debugf("audit batch linked ahead is stale (%s); linking it again under the lock", e.getMessage());
-                    return writeUnderLock(batch);
-                });
-        VertxContext.getOrCreateDuplicatedContext(vertx).runOnContext(ignored -> written.subscribe().with(
+        // A context of its own, and the work assembled on it: drain() also runs inside another batch's transaction,
+        // and Hibernate Reactive hands the session it finds in the current context to any work assembled there (which
+        // would then share that transaction and have its session closed under it).
+        Context own = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        VertxContextSafetyToggle.setContextSafe(own, true);
+        own.runOnContext(ignored -> write(batch, onto).subscribe().with(
                 acks -> {
                     for (int i = 0; i < batch.size(); i++) {
                         batch.get(i).done().complete(acks.get(i));
@@ -141,6 +143,14 @@ public class AuditAppender {
                     finished(true);
                 }));
         drain(); // the next batch may be linked ahead while this one is written
+    }
+
+    private Uni<List<Ack>> write(List<Pending> batch, Tail onto) {
+        return onto == null ? writeUnderLock(batch)
+                : writeAhead(batch, onto).onFailure().recoverWithUni(e -> {
+                    LOG.debugf("audit batch linked ahead is stale (%s); linking it again under the lock", e.getMessage());
+                    return writeUnderLock(batch);
+                });
     }
 
     private void finished(boolean failed) {
