@@ -4,7 +4,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -35,6 +34,7 @@ import dev.sekisho.testing.Ports;
 import dev.sekisho.testing.PostgresServer;
 import dev.sekisho.testing.SekishoService;
 import dev.sekisho.testing.ServiceLauncher;
+import dev.sekisho.testing.TempDirs;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -58,7 +58,7 @@ public final class AuditBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path root = Path.of(System.getProperty("sekisho.root", ".")).toAbsolutePath();
-        Path work = Files.createTempDirectory("sekisho-audit-bench");
+        Path work = TempDirs.create("audit-bench");
         PostgresServer postgres = new PostgresServer(work.resolve("pg"), Ports.free(), "sekisho", "sekisho", work.resolve("pg.log"));
         postgres.start();
         Runtime.getRuntime().addShutdownHook(new Thread(postgres::stop)); // also when a later start fails
@@ -112,6 +112,7 @@ public final class AuditBenchmark {
             audit.stop();
             keycloak.stop();
             postgres.stop();
+            TempDirs.delete(work); // a filled database is gigabytes
         }
     }
 

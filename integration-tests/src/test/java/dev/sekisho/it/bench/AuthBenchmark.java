@@ -6,7 +6,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +25,7 @@ import dev.sekisho.testing.Ports;
 import dev.sekisho.testing.RedisServer;
 import dev.sekisho.testing.SekishoService;
 import dev.sekisho.testing.ServiceLauncher;
+import dev.sekisho.testing.TempDirs;
 import dev.sekisho.testing.Totp;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
@@ -55,7 +55,7 @@ public final class AuthBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path root = Path.of(System.getProperty("sekisho.root", ".")).toAbsolutePath();
-        Path work = Files.createTempDirectory("sekisho-auth-bench");
+        Path work = TempDirs.create("auth-bench");
         RedisServer redis = new RedisServer(Ports.free(), work.resolve("redis"), work.resolve("redis.log"), List.of());
         String redisUrl = redis.start();
         Runtime.getRuntime().addShutdownHook(new Thread(redis::stop));
@@ -162,6 +162,7 @@ public final class AuthBenchmark {
             ratelimit.stop();
             keycloak.stop();
             redis.stop();
+            TempDirs.delete(work); // the servers' data and logs
         }
     }
 

@@ -22,6 +22,7 @@ import dev.sekisho.testing.Ports;
 import dev.sekisho.testing.RedisServer;
 import dev.sekisho.testing.SekishoService;
 import dev.sekisho.testing.ServiceLauncher;
+import dev.sekisho.testing.TempDirs;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
@@ -62,7 +63,7 @@ public final class RateLimitBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path root = Path.of(System.getProperty("sekisho.root", ".")).toAbsolutePath();
-        Path work = Files.createTempDirectory("sekisho-bench");
+        Path work = TempDirs.create("ratelimit-bench");
         Path policies = Files.createDirectories(work.resolve("policies"));
         Files.writeString(policies.resolve("bench.yaml"), """
                 domain: bench
@@ -138,6 +139,7 @@ public final class RateLimitBenchmark {
             cached.stop();
             uncached.stop();
             redis.stop();
+            TempDirs.delete(work); // the servers' data and logs
         }
     }
 

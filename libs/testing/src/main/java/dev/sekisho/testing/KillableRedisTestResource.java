@@ -1,8 +1,5 @@
 package dev.sekisho.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -21,20 +18,20 @@ public class KillableRedisTestResource implements QuarkusTestResourceLifecycleMa
 
     @Override
     public Map<String, String> start() {
-        try {
-            Path data = Files.createTempDirectory("sekisho-killable-redis");
-            int port = Ports.free();
-            System.setProperty(PORT, String.valueOf(port));
-            System.setProperty(DIR, data.toString());
-            return Map.of("quarkus.redis.hosts", launch(port, data));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path data = TempDirs.create("killable-redis");
+        int port = Ports.free();
+        System.setProperty(PORT, String.valueOf(port));
+        System.setProperty(DIR, data.toString());
+        return Map.of("quarkus.redis.hosts", launch(port, data));
     }
 
     @Override
     public void stop() {
         kill();
+        String dir = System.clearProperty(DIR);
+        if (dir != null) {
+            TempDirs.delete(Path.of(dir));
+        }
     }
 
     /** Stops the server abruptly (SIGKILL): clients see connections drop and refused. */

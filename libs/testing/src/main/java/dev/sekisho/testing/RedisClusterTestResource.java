@@ -1,8 +1,5 @@
 package dev.sekisho.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -12,17 +9,14 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 public class RedisClusterTestResource implements QuarkusTestResourceLifecycleManager {
 
     private RedisCluster cluster;
+    private Path data;
 
     @Override
     public Map<String, String> start() {
-        try {
-            Path data = Files.createTempDirectory("sekisho-redis-cluster");
-            cluster = new RedisCluster(data, SharedServers.logFile("redis-cluster").getParent());
-            String hosts = cluster.start();
-            return Map.of("quarkus.redis.hosts", hosts, "quarkus.redis.client-type", "cluster");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        data = TempDirs.create("redis-cluster");
+        cluster = new RedisCluster(data, SharedServers.logFile("redis-cluster").getParent());
+        String hosts = cluster.start();
+        return Map.of("quarkus.redis.hosts", hosts, "quarkus.redis.client-type", "cluster");
     }
 
     @Override
@@ -30,5 +24,6 @@ public class RedisClusterTestResource implements QuarkusTestResourceLifecycleMan
         if (cluster != null) {
             cluster.stop();
         }
+        TempDirs.delete(data);
     }
 }

@@ -1,8 +1,5 @@
 package dev.sekisho.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -51,12 +48,12 @@ public final class SharedServers {
                 if (external != null && !external.isBlank()) {
                     shared = external;
                 } else {
-                    Path data = tempDir("redis");
+                    Path data = TempDirs.create("redis");
                     RedisServer server = new RedisServer(Ports.free(), data, logFile("redis"), List.of());
                     shared = server.start();
                     onExit(() -> {
                         server.stop();
-                        deleteQuietly(data);
+                        TempDirs.delete(data);
                     });
                 }
                 System.setProperty(REDIS_KEY, shared);
@@ -116,12 +113,12 @@ public final class SharedServers {
             return new PostgresServer.Connection(parts.host, parts.port, parts.path, envOr(POSTGRES_USER_ENV, "postgres"),
                     envOr(POSTGRES_PASSWORD_ENV, "postgres"));
         }
-        Path data = tempDir("postgres");
+        Path data = TempDirs.create("postgres");
         PostgresServer server = new PostgresServer(data.resolve("data"), Ports.free(), "sekisho", "sekisho", logFile("postgres"));
         server.start();
         onExit(() -> {
             server.stop();
-            deleteQuietly(data);
+            TempDirs.delete(data);
         });
         server.createDatabase(TEST_DATABASE);
         return server.connection(TEST_DATABASE);
@@ -170,13 +167,6 @@ public final class SharedServers {
         return Path.of(System.getProperty("user.dir"), "target", "test-servers", server + ".log");
     }
 
-    private static Path tempDir(String name) {
-        try {
-            return Files.createTempDirectory("sekisho-" + name);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private static void onExit(Runnable stop) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -188,11 +178,4 @@ public final class SharedServers {
         }, "sekisho-test-server-stop"));
     }
 
-    private static void deleteQuietly(Path dir) {
-        try {
-            Binaries.deleteTree(dir);
-        } catch (IOException ignored) {
-            // a temp directory left behind is harmless
-        }
-    }
 }
