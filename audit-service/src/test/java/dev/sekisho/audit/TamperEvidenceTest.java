@@ -4,6 +4,7 @@ import static dev.sekisho.audit.AuditIngestTest.event;
 import static dev.sekisho.audit.AuditIngestTest.jdbc;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.URL;
 import java.sql.Connection;
@@ -61,6 +62,19 @@ class TamperEvidenceTest {
         List<Long> seqs = tenRecords();
         tamper("update audit_event set actor_id = 'mallory' where seq = " + seqs.get(4));
         verify(seqs).body("valid", equalTo(false)).body("problem.seq", equalTo(seqs.get(4).intValue()))
+                .body("problem.kind", equalTo("modified"));
+    }
+
+    /** The walk reads the log a page at a time; a problem on a full page must end it, not repeat the page. */
+    @Test
+    void aModifiedRecordInARangeOfSeveralPagesIsNamed() throws Exception {
+        AuditIngestTest.Streamed streamed = AuditIngestTest.stream(channel, 4, 3_000, "test.pages");
+        assertEquals(List.of(), streamed.failures());
+        List<Long> seqs = streamed.acked().stream().sorted().toList();
+        assertEquals(12_000, seqs.size());
+        long modified = seqs.get(1_234);
+        tamper("update audit_event set reason = 'edited' where seq = " + modified);
+        verify(seqs).body("valid", equalTo(false)).body("problem.seq", equalTo((int) modified))
                 .body("problem.kind", equalTo("modified"));
     }
 

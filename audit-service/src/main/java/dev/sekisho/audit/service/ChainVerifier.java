@@ -111,13 +111,10 @@ public class ChainVerifier {
                                     AuditEventEntity.class)
                             .setParameter("from", expected).setParameter("end", end).setMaxResults(PAGE).getResultList()
                             .call(page -> page.isEmpty() ? Uni.createFrom().voidItem()
-                                    : loadTombstones(session, expected, page.get(page.size() - 1).seq))))
-                    .whilst(page -> page.size() == PAGE)
-                    .onItem().invoke(page -> {
-                        if (problem == null) {
-                            problem = check(page);
-                        }
-                    })
+                                    : loadTombstones(session, expected, page.get(page.size() - 1).seq)))
+                            .invoke(page -> problem = check(page)))
+                    // the first problem ends the walk: the next page would start where this one stopped, again
+                    .whilst(page -> page.size() == PAGE && problem == null)
                     .collect().last()
                     .chain(ignored -> problem != null ? Uni.createFrom().item(result(problem)) : tail());
         }
