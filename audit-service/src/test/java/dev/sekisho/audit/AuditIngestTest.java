@@ -10,13 +10,19 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,6 +30,9 @@ import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.Timestamp;
 
+import dev.sekisho.audit.chain.HashChain;
+import dev.sekisho.audit.repository.AuditEventEntity;
+import dev.sekisho.audit.service.AuditAppender;
 import dev.sekisho.audit.v1.Actor;
 import dev.sekisho.audit.v1.ActorType;
 import dev.sekisho.audit.v1.AuditEvent;
@@ -52,6 +61,9 @@ class AuditIngestTest {
 
     @TestHTTPResource("/")
     URL url;
+
+    @Inject
+    AuditAppender appender;
 
     ManagedChannel channel;
     AuditIngestGrpc.AuditIngestBlockingStub ingest;
@@ -153,9 +165,111 @@ class AuditIngestTest {
 
     @Test
     void eightConcurrentStreamsOfTenThousandStoreEightyThousandWithAValidChain() throws Exception {
-        int streams = 8;
-        int each = 10_000;
         long firstSeq = ingest.record(event("test.marker")).getSequence() + 1;
+        Streamed streamed = stream(8, 10_000, "test.stream");
+        assertEquals(List.of(), streamed.failures());
+        assertEquals(80_000, streamed.acked().size());
+        long lastSeq = streamed.acked().stream().mapToLong(Long::longValue).max().orElseThrow();
+        assertEquals(80_000, count("action = 'test.stream' and seq between " + firstSeq + " and " + lastSeq));
+        assertValidChain(firstSeq, lastSeq, 80_000);
+    }
+
+    /**
+     * A second audit-service instance appends (under the same lock, onto the tail it reads) while this one streams:
+     * batches this instance linked ahead find the tail moved and are linked again, and the chain stays one.
+     */
+    @Test
+    void anotherInstanceAppendingBetweenBatchesLeavesOneValidChain() throws Exception {
+        long firstSeq = ingest.record(event("test.marker")).getSequence() + 1;
+        long relinkedBefore = appender.relinked();
+        AtomicBoolean streaming = new AtomicBoolean(true);
+        AtomicInteger foreign = new AtomicInteger();
+        List<Throwable> otherFailed = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread other = Thread.startVirtualThread(() -> {
+            try (Connection db = jdbc()) {
+                db.setAutoCommit(false);
+                while (streaming.get()) {
+                    appendAsAnotherInstance(db);
+                    foreign.incrementAndGet();
+                }
+            } catch (SQLException e) {
+                otherFailed.add(e);
+            }
+        });
+        Streamed streamed = stream(8, 5_000, "test.interleaved");
+        streaming.set(false);
+        other.join();
+
+        assertEquals(List.of(), streamed.failures());
+        assertEquals(List.of(), otherFailed);
+        assertEquals(40_000, streamed.acked().size());
+        assertTrue(foreign.get() > 0, "the other instance appended nothing");
+        assertTrue(appender.relinked() > relinkedBefore, "no batch linked ahead met the other instance's records");
+        long lastSeq;
+        try (Connection db = jdbc(); var rs = db.createStatement().executeQuery("select max(seq) from audit_event where action = 'test.foreign'")) {
+            rs.next();
+            lastSeq = Math.max(rs.getLong(1), streamed.acked().stream().mapToLong(Long::longValue).max().orElseThrow());
+        }
+        assertEquals(40_000, count("action = 'test.interleaved' and seq between " + firstSeq + " and " + lastSeq));
+        assertEquals(foreign.get(), count("action = 'test.foreign' and seq between " + firstSeq + " and " + lastSeq));
+        assertValidChain(firstSeq, lastSeq, 40_000 + foreign.get());
+    }
+
+    /** What another instance's appender does for one event: lock, read the tail, link onto it, insert, commit. */
+    private static void appendAsAnotherInstance(Connection db) throws SQLException {
+        try (var statement = db.createStatement()) {
+            statement.execute("select pg_advisory_xact_lock(" + AuditAppender.APPEND_LOCK + ")");
+            AuditEventEntity record = new AuditEventEntity();
+            try (var rs = statement.executeQuery("select seq, hash from audit_event order by seq desc limit 1")) {
+                rs.next();
+                record.seq = rs.getLong(1) + 1;
+                record.prevHash = rs.getBytes(2);
+            }
+            Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+            record.eventId = UUID.randomUUID();
+            record.occurredAt = now;
+            record.recordedAt = now;
+            record.actorType = "service";
+            record.actorId = "other-instance";
+            record.actorIp = record.actorUserAgent = record.actorClientId = "";
+            record.action = "test.foreign";
+            record.resourceType = record.resourceId = record.reason = record.traceId = "";
+            record.outcome = "success";
+            record.service = "audit-test";
+            record.attributes = Map.of("instance", "second");
+            record.hash = HashChain.hash(record.prevHash, record);
+            try (var insert = db.prepareStatement("insert into audit_event (seq, event_id, occurred_at, recorded_at, actor_type, "
+                    + "actor_id, action, outcome, service, attributes, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)")) {
+                insert.setLong(1, record.seq);
+                insert.setObject(2, record.eventId);
+                insert.setObject(3, record.occurredAt.atOffset(ZoneOffset.UTC));
+                insert.setObject(4, record.recordedAt.atOffset(ZoneOffset.UTC));
+                insert.setString(5, record.actorType);
+                insert.setString(6, record.actorId);
+                insert.setString(7, record.action);
+                insert.setString(8, record.outcome);
+                insert.setString(9, record.service);
+                insert.setString(10, "{\"instance\": \"second\"}");
+                insert.setBytes(11, record.prevHash);
+                insert.setBytes(12, record.hash);
+                insert.executeUpdate();
+            }
+            db.commit();
+        } catch (SQLException e) {
+            db.rollback();
+            throw e;
+        }
+    }
+
+    record Streamed(List<Throwable> failures, Set<Long> acked) {
+    }
+
+    private Streamed stream(int streams, int each, String action) throws InterruptedException {
+        return stream(channel, streams, each, action);
+    }
+
+    /** {@code streams} concurrent RecordStream calls of {@code each} new events; returns once all have ended. */
+    static Streamed stream(ManagedChannel channel, int streams, int each, String action) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(streams);
         List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         Set<Long> acked = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -179,17 +293,17 @@ class AuditIngestTest {
                 }
             });
             for (int i = 0; i < each; i++) {
-                requests.onNext(event("test.stream"));
+                requests.onNext(event(action));
             }
             requests.onCompleted();
         }
         assertTrue(done.await(300, TimeUnit.SECONDS), "streams did not finish");
-        assertEquals(List.of(), failures);
-        assertEquals(streams * each, acked.size());
-        long lastSeq = acked.stream().mapToLong(Long::longValue).max().orElseThrow();
-        assertEquals(streams * each, count("action = 'test.stream' and seq between " + firstSeq + " and " + lastSeq));
+        return new Streamed(failures, acked);
+    }
+
+    private static void assertValidChain(long firstSeq, long lastSeq, int records) {
         Callers.asAuditor().queryParam("from", firstSeq).queryParam("to", lastSeq).get("/v1/audit/verify").then()
-                .statusCode(200).body("valid", equalTo(true)).body("checkedRecords", equalTo(streams * each));
+                .statusCode(200).body("valid", equalTo(true)).body("checkedRecords", equalTo(records));
     }
 
     private void assertInvalid(AuditEvent event) {

@@ -25,8 +25,11 @@ public interface AuditSettings {
     @WithDefault(".sekisho/audit-signing.key")
     String signingKeyFile();
 
-    /** Events in one append transaction at most. */
-    @WithDefault("500")
+    /**
+     * Events in one append transaction at most. Appends are serial (one chain), so under load each transaction
+     * should carry many: 2,000 gave 59% of the plain-INSERT rate in the benchmark, 500 gave 49%, 4,000 62%.
+     */
+    @WithDefault("2000")
     int batchSize();
 
     /** How far in the future occurred_at may be (clock skew between services). */

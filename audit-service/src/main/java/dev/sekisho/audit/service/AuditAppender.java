@@ -12,7 +12,9 @@ import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -23,6 +25,8 @@ import dev.sekisho.audit.chain.HashChain;
 import dev.sekisho.audit.config.AuditSettings;
 import dev.sekisho.audit.repository.AuditEventEntity;
 import dev.sekisho.audit.repository.CheckpointEntity;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
@@ -49,7 +53,7 @@ public class AuditAppender {
     }
 
     /** Every instance takes this lock to append, so sequence numbers and links never interleave. */
-    static final long APPEND_LOCK = 0x5e_4b15_40L;
+    public static final long APPEND_LOCK = 0x5e_4b15_40L;
     private static final Logger LOG = Logger.getLogger(AuditAppender.class);
 
     /** The reactive pool itself: the batch travels as typed arrays in PostgreSQL's binary format. */
@@ -61,6 +65,9 @@ public class AuditAppender {
 
     @Inject
     AuditSettings settings;
+
+    @Inject
+    MeterRegistry metrics;
 
     /** The newest record of the chain as this instance last linked it. */
     private record Tail(long seq, byte[] hash) {
@@ -74,6 +81,8 @@ public class AuditAppender {
     static final int BATCHES_IN_FLIGHT = 2;
 
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+    /** Batches linked ahead that found the tail moved (another instance appended, or the batch before failed). */
+    private final AtomicLong relinked = new AtomicLong();
     private volatile long lastCheckpointSeq = -1;
     private volatile Instant lastCheckpointAt = Instant.now();
     private volatile long highestAppended;
@@ -83,11 +92,23 @@ public class AuditAppender {
     private int inFlight;
     private Tail linkedTail;
 
+    @PostConstruct
+    void registerMetrics() {
+        FunctionCounter.builder("sekisho_audit_batches_relinked", relinked, AtomicLong::get)
+                .description("batches linked ahead that found the chain's tail moved and were linked again under the lock")
+                .register(metrics);
+    }
+
     public Uni<Ack> append(AuditEventEntity record) {
         CompletableFuture<Ack> done = new CompletableFuture<>();
         queue.add(new Pending(record, done));
         drain();
         return Uni.createFrom().completionStage(done);
+    }
+
+    /** How many batches linked ahead were linked again under the lock. */
+    public long relinked() {
+        return relinked.get();
     }
 
     /** The highest sequence this instance has appended (a verifier's witness that the tail was not cut). */
@@ -139,6 +160,7 @@ public class AuditAppender {
         return onto == null ? writeUnderLock(batch)
                 : writeAhead(batch, onto).onFailure().recoverWithUni(e -> {
                     LOG.debugf("audit batch linked ahead is stale (%s); linking it again under the lock", e.getMessage());
+                    relinked.incrementAndGet();
                     return writeUnderLock(batch);
                 });
     }

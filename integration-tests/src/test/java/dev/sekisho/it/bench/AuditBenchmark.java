@@ -51,6 +51,8 @@ public final class AuditBenchmark {
 
     static final int EVENTS = Integer.getInteger("bench.events", 1_000_000);
     static final int MEASURED = Integer.getInteger("bench.measured", 200_000);
+    /** Rows per baseline transaction: as many as audit-service appends in one at most (sekisho.audit.batch-size). */
+    static final int PLAIN_BATCH = Integer.getInteger("bench.plain-batch", 2000);
     static final int WARMUP_EVENTS = Integer.getInteger("bench.warmup-events", 100_000);
     static final int STREAMS = Integer.getInteger("bench.streams", 8);
     static final int ACTORS = 1_000;
@@ -99,8 +101,8 @@ public final class AuditBenchmark {
             System.out.println();
             System.out.println("| measurement | result |");
             System.out.println("|---|---:|");
-            System.out.printf("| plain batched INSERT into a bare heap, no index (JDBC, 500 rows a batch, 8 connections) | %,.0f rows/s |%n", bare);
-            System.out.printf("| plain batched INSERT, same schema as audit_event (JDBC, 500 rows a batch, 8 connections) | %,.0f rows/s |%n", plain);
+            System.out.printf("| plain batched INSERT into a bare heap, no index (JDBC, %,d rows a batch, 8 connections) | %,.0f rows/s |%n", PLAIN_BATCH, bare);
+            System.out.printf("| plain batched INSERT, same schema as audit_event (JDBC, %,d rows a batch, 8 connections) | %,.0f rows/s |%n", PLAIN_BATCH, plain);
             System.out.printf("| RecordStream ingest (%d streams, validated, chained, acknowledged) | %,.0f events/s |%n", STREAMS, streamed);
             System.out.printf("| ingest / plain INSERT | %.0f%% (target >= 50%%) |%n", 100 * streamed / plain);
             System.out.printf("| verify the whole chain (%,d events) | %.1f s (target <= 30 s) |%n", EVENTS, verifySeconds);
@@ -160,7 +162,7 @@ public final class AuditBenchmark {
                         insert.setBytes(10, hash);
                         insert.setBytes(11, hash);
                         insert.addBatch();
-                        if (++inBatch == 500) {
+                        if (++inBatch == PLAIN_BATCH) {
                             insert.executeBatch();
                             c.commit();
                             inBatch = 0;
