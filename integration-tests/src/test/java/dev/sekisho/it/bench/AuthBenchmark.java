@@ -107,7 +107,7 @@ public final class AuthBenchmark {
 
             // and of ratelimit-service's side of the budget call: logins reach its allowed path (both Lua scripts)
             // far too rarely to get it compiled, so it is driven directly for a while with fresh usernames and addresses
-            ManagedChannel budgetChannel = ManagedChannelBuilder.forAddress("127.0.0.1", ratelimit.port()).usePlaintext().build();
+            ManagedChannel budgetChannel = RateLimitBenchmark.channel(ratelimit.port());
             RateLimitBenchmark.closedLoop("login budget warm-up", RateLimitBenchmark.grpc(budgetChannel, seq -> RateLimitRequest.newBuilder()
                     .setDomain("auth")
                     .addDescriptors(descriptor("username", "warm-budget-" + seq))
@@ -132,7 +132,7 @@ public final class AuthBenchmark {
 
             String caller = KeycloakTokens.service("alert");
             String introspected = KeycloakTokens.service("ratelimit");
-            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", auth.port()).usePlaintext()
+            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", auth.port()).usePlaintext().directExecutor()
                     .intercept(MetadataUtils.newAttachHeadersInterceptor(bearer(caller))).build();
             RateLimitBenchmark.Call introspect = introspect(channel, introspected);
             // at full speed first: that also warms the JIT up before the fixed-rate run that the target is about

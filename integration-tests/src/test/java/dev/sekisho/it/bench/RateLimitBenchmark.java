@@ -25,10 +25,11 @@ import dev.sekisho.testing.ServiceLauncher;
 import dev.sekisho.testing.TempDirs;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
-import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -92,8 +93,8 @@ public final class RateLimitBenchmark {
                 merge(env, Map.of("SEKISHO_RATELIMIT_LOCAL_CACHE_ENABLED", "false")), work.resolve("cache-off.log"));
         Vertx vertx = Vertx.vertx();
         try {
-            ManagedChannel cachedChannel = ManagedChannelBuilder.forAddress("127.0.0.1", cached.port()).usePlaintext().build();
-            ManagedChannel uncachedChannel = ManagedChannelBuilder.forAddress("127.0.0.1", uncached.port()).usePlaintext().build();
+            ManagedChannel cachedChannel = channel(cached.port());
+            ManagedChannel uncachedChannel = channel(uncached.port());
             RedisConnection direct = Redis.createClient(vertx, new RedisOptions().setConnectionString(redisUrl)
                     .setMaxWaitingHandlers(4096)).connect().toCompletionStage().toCompletableFuture().get();
 
@@ -107,6 +108,10 @@ public final class RateLimitBenchmark {
             Call allowed = grpc(cachedChannel, seq -> request("k", "key-" + (seq % KEYS)));
             Call overCached = grpc(cachedChannel, seq -> request("over", "exhausted"));
             Call overUncached = grpc(uncachedChannel, seq -> request("over", "exhausted"));
+            // the same server answering a gRPC call that does no work at all: what any gRPC decision here costs at least
+            HealthGrpc.HealthStub health = HealthGrpc.newStub(cachedChannel);
+            HealthCheckRequest healthRequest = HealthCheckRequest.getDefaultInstance();
+            Call empty = (seq, done, failed) -> health.check(healthRequest, observer(done, failed));
             // exhaust the over-limit key (limit 1 per hour) on both instances
             RateLimitServiceGrpc.newBlockingStub(cachedChannel).shouldRateLimit(request("over", "exhausted"));
 
@@ -114,7 +119,7 @@ public final class RateLimitBenchmark {
                     CONCURRENCY, WARMUP.toSeconds(), MEASURE.toSeconds(), Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             // both service instances and both client paths get compiled before anything is measured
-            for (Call call : List.of(allowed, overCached, overUncached, directLua)) {
+            for (Call call : List.of(allowed, overCached, overUncached, directLua, empty)) {
                 run(call, WARMUP, null);
             }
             Result lua = closedLoop("Lua script direct (EVALSHA, same Redis)", directLua);
@@ -123,15 +128,17 @@ public final class RateLimitBenchmark {
             Result tenth = openLoop("ShouldRateLimit at 10% of its peak (open loop)", allowed, svc.perSecond() / 10);
             Result over = closedLoop("over-limit key, local cache on", overCached);
             Result overOff = closedLoop("over-limit key, local cache off", overUncached);
+            Result nothing = closedLoop("gRPC health Check on the same server (no work)", empty);
 
             System.out.println("| path | decisions/s | p50 µs | p99 µs | p99.9 µs |");
             System.out.println("|---|---:|---:|---:|---:|");
-            for (Result r : List.of(lua, svc, half, tenth, over, overOff)) {
+            for (Result r : List.of(lua, svc, half, tenth, over, overOff, nothing)) {
                 System.out.println(r.row());
             }
             System.out.printf("%nservice / direct Lua throughput: %.0f%% (target >= 60%%)%n", 100 * svc.perSecond() / lua.perSecond());
             System.out.printf("p99 at half of peak: %.2f ms (target <= 2 ms)%n", half.p99Micros() / 1000);
             System.out.printf("over-limit, cache on / cache off: %.1fx (target >= 3x)%n", over.perSecond() / overOff.perSecond());
+            System.out.printf("a gRPC call that does nothing, on the same server / direct Lua: %.0f%%%n", 100 * nothing.perSecond() / lua.perSecond());
             cachedChannel.shutdownNow();
             uncachedChannel.shutdownNow();
         } finally {
@@ -148,11 +155,23 @@ public final class RateLimitBenchmark {
                 .addEntries(RateLimitDescriptor.Entry.newBuilder().setKey(key).setValue(value))).build();
     }
 
+    /**
+     * The generator's channel: callbacks run on the transport thread (grpc-java's direct executor), so the
+     * generator spends the shared cores on calls rather than on handing answers between threads.
+     */
+    static ManagedChannel channel(int port) {
+        return ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build();
+    }
+
     static Call grpc(ManagedChannel channel, java.util.function.LongFunction<RateLimitRequest> requests) {
         RateLimitServiceGrpc.RateLimitServiceStub stub = RateLimitServiceGrpc.newStub(channel);
-        return (seq, done, failed) -> stub.shouldRateLimit(requests.apply(seq), new StreamObserver<>() {
+        return (seq, done, failed) -> stub.shouldRateLimit(requests.apply(seq), observer(done, failed));
+    }
+
+    static <T> StreamObserver<T> observer(Runnable done, Consumer<Throwable> failed) {
+        return new StreamObserver<>() {
             @Override
-            public void onNext(RateLimitResponse value) {
+            public void onNext(T value) {
             }
 
             @Override
@@ -164,7 +183,7 @@ public final class RateLimitBenchmark {
             public void onCompleted() {
                 done.run();
             }
-        });
+        };
     }
 
     /** CONCURRENCY callers, each issuing its next call when the previous answer arrives. */
