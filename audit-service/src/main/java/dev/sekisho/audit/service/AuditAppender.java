@@ -143,6 +143,8 @@ public class AuditAppender {
         }
         write(batch, onto).subscribe().with(
                 acks -> {
+                    // committed: only now may the verifier count these records as written
+                    acks.stream().filter(a -> !a.duplicate()).mapToLong(Ack::seq).max().ifPresent(this::appended);
                     for (int i = 0; i < batch.size(); i++) {
                         batch.get(i).done().complete(acks.get(i));
                     }
@@ -163,6 +165,10 @@ public class AuditAppender {
                     relinked.incrementAndGet();
                     return writeUnderLock(batch);
                 });
+    }
+
+    private synchronized void appended(long seq) {
+        highestAppended = Math.max(highestAppended, seq);
     }
 
     private void finished(boolean failed) {
@@ -274,7 +280,7 @@ public class AuditAppender {
         if (linked.checkpoint() != null) {
             inserted = inserted.chain(() -> insertCheckpoint(conn, linked.checkpoint()));
         }
-        return inserted.invoke(() -> highestAppended = Math.max(highestAppended, linked.last().seq())).replaceWith(linked.acks());
+        return inserted.replaceWith(linked.acks());
     }
 
     private static Uni<Void> insertCheckpoint(SqlClient conn, CheckpointEntity c) {
