@@ -13,6 +13,7 @@ import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 import dev.sekisho.auth.config.AuthSettings;
+import io.smallrye.faulttolerance.api.AsynchronousNonBlocking;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -34,6 +35,7 @@ public class Keycloak {
     String realm;
 
     /** Password + TOTP direct grant. The code goes to Keycloak as {@code totp}; Keycloak checks and burns it. */
+    @AsynchronousNonBlocking
     @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5000, skipOn = GrantRejected.class)
     public Uni<TokenSet> passwordGrant(String username, String password, String totp) {
         MultivaluedMap<String, String> form = clientForm("password");
@@ -46,6 +48,7 @@ public class Keycloak {
         return call(endpoint.token(realm, form).map(TokenSet::of));
     }
 
+    @AsynchronousNonBlocking
     @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5000, skipOn = GrantRejected.class)
     public Uni<TokenSet> refresh(String refreshToken) {
         MultivaluedMap<String, String> form = clientForm("refresh_token");
@@ -54,6 +57,7 @@ public class Keycloak {
     }
 
     /** Client credentials for a machine client: its own id and secret, passed through. */
+    @AsynchronousNonBlocking
     @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5000, skipOn = GrantRejected.class)
     public Uni<TokenSet> clientCredentials(String clientId, String clientSecret, String scope) {
         MultivaluedMap<String, String> form = new MultivaluedHashMap<>();
@@ -66,6 +70,7 @@ public class Keycloak {
         return call(endpoint.token(realm, form).map(TokenSet::of));
     }
 
+    @AsynchronousNonBlocking
     @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5000, skipOn = GrantRejected.class)
     public Uni<Void> logout(String refreshToken) {
         MultivaluedMap<String, String> form = clientForm(null);

@@ -18,6 +18,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
 
 import dev.sekisho.ratelimit.config.RateLimitSettings;
+import io.smallrye.faulttolerance.api.AsynchronousNonBlocking;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -58,6 +59,7 @@ public class RedisLimiter {
     }
 
     /** Decides the counters; fails with a TimeoutException when Redis has not answered within the timeout. */
+    @AsynchronousNonBlocking
     @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 1000, delayUnit = ChronoUnit.MILLIS,
             successThreshold = 2)
     public Uni<List<Verdict>> decide(List<Counter> counters) {
