@@ -2,6 +2,7 @@ package dev.sekisho.auth.login;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.Executor;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -18,6 +19,8 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * Login attempts are budgeted by ratelimit-service before Keycloak sees them: one {@code ShouldRateLimit} call in
@@ -65,6 +68,10 @@ public class LoginBudget {
                 .addDescriptors(descriptor("username", username.toLowerCase(Locale.ROOT)))
                 .addDescriptors(descriptor("source_ip", clientIp))
                 .build();
+        // the stub answers on a transport thread outside any Vert.x context: the login goes on in the request's own
+        // context (its trace, its event loop) rather than wherever the answer or the timeout happened to arrive
+        Context caller = Vertx.currentContext();
+        Executor back = caller == null ? Runnable::run : task -> caller.runOnContext(ignored -> task.run());
         return ratelimit.withCallCredentials(serviceToken.credentials()).shouldRateLimit(request)
                 .ifNoItem().after(budget.timeout()).fail()
                 .map(LoginBudget::verdict)
@@ -72,7 +79,8 @@ public class LoginBudget {
                     LOG.warnf("login budget not decided (ratelimit-service: %s); failing %s", e.toString(), budget.failMode());
                     return "open".equalsIgnoreCase(budget.failMode()) ? Verdict.ALLOW
                             : new Verdict(false, true, Duration.ofSeconds(5));
-                });
+                })
+                .emitOn(back);
     }
 
     static Verdict verdict(RateLimitResponse response) {
