@@ -11,7 +11,6 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.sekisho.auth.config.AuthSettings;
-import dev.sekisho.peers.ServiceToken;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.MutinyRateLimitServiceGrpc;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
@@ -28,7 +27,8 @@ import io.vertx.core.Vertx;
  * decided together in one Redis round trip (policies in deploy/ratelimit/auth.yaml). Over budget: the login is
  * refused with the longest wait of the descriptors over their limit. ratelimit-service unreachable within
  * {@code sekisho.auth.login-budget.timeout}: the configured fail mode decides (closed by default: 503, Keycloak
- * is not called).
+ * is not called). Like Envoy's, the call carries no token: ratelimit-service answers decisions to anyone who can
+ * reach it, so a token would only cost both sides its handling.
  */
 @ApplicationScoped
 public class LoginBudget {
@@ -44,16 +44,12 @@ public class LoginBudget {
     MutinyRateLimitServiceGrpc.MutinyRateLimitServiceStub ratelimit;
 
     @Inject
-    ServiceToken serviceToken;
-
-    @Inject
     AuthSettings settings;
 
     /** Opens the channel to ratelimit-service at start, so the first login does not pay for connecting. */
     void warmUp(@Observes StartupEvent start) {
         if (settings.loginBudget().enabled()) {
-            ratelimit.withCallCredentials(serviceToken.credentials())
-                    .shouldRateLimit(RateLimitRequest.newBuilder().setDomain("sekisho-warm-up").build())
+            ratelimit.shouldRateLimit(RateLimitRequest.newBuilder().setDomain("sekisho-warm-up").build())
                     .subscribe().with(r -> LOG.debug("ratelimit-service reachable"),
                             e -> LOG.infof("ratelimit-service not reachable yet: %s", e.getClass().getSimpleName()));
         }
@@ -72,7 +68,7 @@ public class LoginBudget {
         // context (its trace, its event loop) rather than wherever the answer or the timeout happened to arrive
         Context caller = Vertx.currentContext();
         Executor back = caller == null ? Runnable::run : task -> caller.runOnContext(ignored -> task.run());
-        return ratelimit.withCallCredentials(serviceToken.credentials()).shouldRateLimit(request)
+        return ratelimit.shouldRateLimit(request)
                 .ifNoItem().after(budget.timeout()).fail()
                 .map(LoginBudget::verdict)
                 .onFailure().recoverWithItem(e -> {

@@ -22,7 +22,7 @@ public interface RateLimitSettings {
     @WithDefault("50ms")
     Duration redisTimeout();
 
-    /** Long-lived Redis connections decisions are pipelined on (per instance). */
+    /** Shared long-lived Redis connections for decisions asked outside the event loops (each event loop has its own). */
     @WithDefault("2")
     int redisConnections();
 

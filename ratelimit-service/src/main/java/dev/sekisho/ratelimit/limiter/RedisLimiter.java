@@ -6,11 +6,10 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
-import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -20,6 +19,7 @@ import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
 import dev.sekisho.ratelimit.config.RateLimitSettings;
 import io.smallrye.faulttolerance.api.AsynchronousNonBlocking;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
@@ -47,16 +47,13 @@ public class RedisLimiter {
     RateLimitSettings settings;
 
     /**
-     * A few long-lived connections, each pipelining every call in flight, instead of the pool: a pooled
-     * connection carries one call at a time, and at high concurrency calls would wait for a connection.
+     * Long-lived connections, each pipelining every call in flight, instead of the pool (a pooled connection
+     * carries one call at a time, and at high concurrency calls would wait for one): one per event loop, used by
+     * the calls made on that loop, so that a call, its answer and what follows stay on one thread; and a few
+     * shared ones for calls from other threads.
      */
-    private AtomicReferenceArray<Uni<RedisConnection>> connections;
+    private final ConcurrentHashMap<Object, Uni<RedisConnection>> connections = new ConcurrentHashMap<>();
     private final AtomicInteger next = new AtomicInteger();
-
-    @PostConstruct
-    void init() {
-        connections = new AtomicReferenceArray<>(Math.max(1, settings.redisConnections()));
-    }
 
     /** Decides the counters; fails with a TimeoutException when Redis has not answered within the timeout. */
     @AsynchronousNonBlocking
@@ -67,9 +64,10 @@ public class RedisLimiter {
             return Uni.createFrom().item(List.of());
         }
         List<List<Integer>> groups = groups(counters);
+        Uni<RedisConnection> connection = connection(); // every call of one request on one connection: one round trip
         List<Uni<List<Verdict>>> calls = new ArrayList<>(groups.size());
         for (List<Integer> group : groups) {
-            calls.add(call(counters, group));
+            calls.add(call(connection, counters, group));
         }
         Uni<List<List<Verdict>>> all = calls.size() == 1
                 ? calls.get(0).map(List::of)
@@ -106,7 +104,7 @@ public class RedisLimiter {
         return groups;
     }
 
-    private Uni<List<Verdict>> call(List<Counter> counters, List<Integer> group) {
+    private Uni<List<Verdict>> call(Uni<RedisConnection> connection, List<Counter> counters, List<Integer> group) {
         LimitScript script = LimitScript.of(counters.get(group.get(0)).rule().algorithm());
         List<String> keys = new ArrayList<>(group.size());
         List<String> args = new ArrayList<>(group.size() * script.argsPerKey());
@@ -115,28 +113,33 @@ public class RedisLimiter {
             keys.add(counter.key());
             counter.appendArgs(args);
         }
-        return connection().flatMap(connection -> connection.send(request(Command.EVALSHA, script.sha(), keys, args))
+        return connection.flatMap(redis -> redis.send(request(Command.EVALSHA, script.sha(), keys, args))
                         .onFailure(RedisLimiter::isNoScript)
-                        .recoverWithUni(() -> connection.send(request(Command.EVAL, script.source(), keys, args))))
+                        .recoverWithUni(() -> redis.send(request(Command.EVAL, script.source(), keys, args))))
                 .map(response -> verdicts(response, group.size()));
     }
 
-    /** The next connection, round robin; a connection that failed or closed is replaced on its next use. */
+    /**
+     * The calling event loop's own connection, or a shared one (round robin) for other threads. A connection that
+     * failed or closed is replaced on its next use.
+     */
     private Uni<RedisConnection> connection() {
-        int slot = Math.floorMod(next.getAndIncrement(), connections.length());
-        Uni<RedisConnection> current = connections.get(slot);
+        Object owner = Context.isOnEventLoopThread() ? Thread.currentThread()
+                : Integer.valueOf(Math.floorMod(next.getAndIncrement(), Math.max(1, settings.redisConnections())));
+        Uni<RedisConnection> current = connections.get(owner);
         if (current != null) {
             return current;
         }
         Uni<RedisConnection>[] holder = new Uni[1];
-        holder[0] = redis.connect()
+        holder[0] = redis.connect() // on an event loop, the connection is bound to it
                 .invoke(connection -> {
-                    connection.exceptionHandler(e -> connections.compareAndSet(slot, holder[0], null));
-                    connection.endHandler(() -> connections.compareAndSet(slot, holder[0], null));
+                    connection.exceptionHandler(e -> connections.remove(owner, holder[0]));
+                    connection.endHandler(() -> connections.remove(owner, holder[0]));
                 })
-                .onFailure().invoke(() -> connections.compareAndSet(slot, holder[0], null))
+                .onFailure().invoke(() -> connections.remove(owner, holder[0]))
                 .memoize().indefinitely();
-        return connections.compareAndSet(slot, null, holder[0]) ? holder[0] : connection();
+        Uni<RedisConnection> raced = connections.putIfAbsent(owner, holder[0]);
+        return raced != null ? raced : holder[0];
     }
 
     private static Request request(Command command, String script, List<String> keys, List<String> args) {
