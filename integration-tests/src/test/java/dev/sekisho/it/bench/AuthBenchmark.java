@@ -86,7 +86,7 @@ public final class AuthBenchmark {
             System.out.printf("# auth-service benchmark: %d logins each way, %d cores, %s%n%n", LOGINS,
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             int users = 2 * (LOGINS + WARMUP_LOGINS);
-            importUsers(keycloakUrl, users);
+            importUsers(users);
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
             // JIT warm-up of both paths (every JVM involved) with refused logins of unknown users: they run the same
@@ -308,25 +308,12 @@ public final class AuthBenchmark {
     }
 
     /** Users with password and TOTP, through Keycloak's partial import as the master realm's admin. */
-    static void importUsers(String keycloakUrl, int count) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        String token = KeycloakAdmin.masterToken(); // the benchmark's Keycloak is the shared one of this JVM
-        List<String> users = new ArrayList<>();
+    static void importUsers(int count) {
+        List<KeycloakAdmin.NewUser> users = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            users.add(String.format("""
-                    {"username":"%s","enabled":true,"email":"%s@bench.local","emailVerified":true,"firstName":"Bench","lastName":"User",
-                     "realmRoles":["operator"],"credentials":[{"type":"password","value":"%s","temporary":false},
-                     {"type":"otp","secretData":"{\\"value\\":\\"%s\\"}",
-                      "credentialData":"{\\"subType\\":\\"totp\\",\\"digits\\":6,\\"counter\\":0,\\"period\\":30,\\"algorithm\\":\\"HmacSHA1\\"}"}]}""",
-                    user(i), user(i), PASSWORD, totpSecret(i)));
+            users.add(new KeycloakAdmin.NewUser(user(i), PASSWORD, totpSecret(i)));
         }
-        HttpResponse<String> imported = http.send(HttpRequest.newBuilder(URI.create(keycloakUrl + "/admin/realms/sekisho/partialImport"))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"ifResourceExists\":\"SKIP\",\"users\":[" + String.join(",", users) + "]}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        if (imported.statusCode() != 200) {
-            throw new IllegalStateException("partial import failed: HTTP " + imported.statusCode() + " " + imported.body());
-        }
+        KeycloakAdmin.importUsers(users); // the benchmark's Keycloak is the shared one of this JVM
     }
 
     static RateLimitDescriptor descriptor(String key, String value) {

@@ -36,4 +36,48 @@ public final class KeycloakAdmin {
         return (int) events.stream().filter(e -> e.get("details") instanceof Map<?, ?> d && username.equals(d.get("username")))
                 .count();
     }
+
+    /**
+     * Removes the protocol mapper named {@code mapperName} from the realm's client {@code clientId}; the returned
+     * action puts an equal mapper back. For tests of behaviour when Keycloak is configured without it.
+     */
+    public static Runnable removeClientMapper(String clientId, String mapperName) {
+        String admin = masterToken();
+        String clients = SharedServers.keycloak() + "/admin/realms/" + KeycloakServer.REALM + "/clients";
+        String id = given().auth().oauth2(admin).queryParam("clientId", clientId).get(clients).then().statusCode(200)
+                .extract().path("[0].id");
+        String mappers = clients + "/" + id + "/protocol-mappers/models";
+        List<Map<String, Object>> all = given().auth().oauth2(admin).get(mappers).then().statusCode(200)
+                .extract().jsonPath().getList("$");
+        Map<String, Object> mapper = new java.util.HashMap<>(all.stream().filter(m -> mapperName.equals(m.get("name")))
+                .findFirst().orElseThrow(() -> new IllegalStateException(clientId + " has no mapper " + mapperName)));
+        given().auth().oauth2(admin).delete(mappers + "/" + mapper.remove("id")).then().statusCode(204);
+        return () -> given().auth().oauth2(masterToken()).contentType("application/json").body(mapper).post(mappers)
+                .then().statusCode(201);
+    }
+
+    /** A user to create: with a TOTP credential when {@code totpSecret} is not null, with realm role operator. */
+    public record NewUser(String username, String password, String totpSecret) {
+    }
+
+    /** Creates users in the realm (Keycloak's partial import; users that exist already are left as they are). */
+    public static void importUsers(List<NewUser> users) {
+        List<Map<String, Object>> representations = new java.util.ArrayList<>();
+        for (NewUser user : users) {
+            List<Map<String, Object>> credentials = new java.util.ArrayList<>();
+            credentials.add(Map.of("type", "password", "value", user.password(), "temporary", false));
+            if (user.totpSecret() != null) {
+                credentials.add(Map.of("type", "otp",
+                        "secretData", "{\"value\":\"" + user.totpSecret() + "\"}",
+                        "credentialData", "{\"subType\":\"totp\",\"digits\":6,\"counter\":0,\"period\":30,\"algorithm\":\"HmacSHA1\"}"));
+            }
+            representations.add(Map.of("username", user.username(), "enabled", true, "email", user.username() + "@test.local",
+                    "emailVerified", true, "firstName", "Test", "lastName", "User", "realmRoles", List.of("operator"),
+                    "credentials", credentials));
+        }
+        given().auth().oauth2(masterToken()).contentType("application/json")
+                .body(Map.of("ifResourceExists", "SKIP", "users", representations))
+                .post(SharedServers.keycloak() + "/admin/realms/" + KeycloakServer.REALM + "/partialImport")
+                .then().statusCode(200);
+    }
 }
