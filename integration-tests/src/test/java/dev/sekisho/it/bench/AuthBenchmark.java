@@ -9,10 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.function.LongFunction;
 
 import org.HdrHistogram.Histogram;
 
@@ -34,6 +36,7 @@ import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -111,7 +114,7 @@ public final class AuthBenchmark {
             // and of ratelimit-service's side of the budget call: logins reach its allowed path (both Lua scripts)
             // far too rarely to get it compiled, so it is driven directly for a while with fresh usernames and addresses
             ManagedChannel budgetChannel = RateLimitBenchmark.channel(ratelimit.port());
-            java.util.function.LongFunction<RateLimitRequest> budgetRequest = seq -> RateLimitRequest.newBuilder()
+            LongFunction<RateLimitRequest> budgetRequest = seq -> RateLimitRequest.newBuilder()
                     .setDomain("auth")
                     .addDescriptors(descriptor("username", "warm-budget-" + seq))
                     .addDescriptors(descriptor("source_ip", "10." + (seq >> 16 & 255) + "." + (seq >> 8 & 255) + "." + (seq & 255)))
@@ -119,7 +122,7 @@ public final class AuthBenchmark {
             RateLimitBenchmark.closedLoop("login budget warm-up", RateLimitBenchmark.grpc(budgetChannel, budgetRequest));
             // the same call as a login makes it: one at a time, the machine otherwise idle for 50 ms before each
             Histogram idleBudget = new Histogram(3);
-            var budgetStub = io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc.newBlockingStub(budgetChannel);
+            var budgetStub = RateLimitServiceGrpc.newBlockingStub(budgetChannel);
             for (int i = 0; i < 100; i++) {
                 Thread.sleep(50);
                 long start = System.nanoTime();
@@ -208,7 +211,7 @@ public final class AuthBenchmark {
     static Map<String, Double> metrics(HttpClient http, String baseUrl) throws Exception {
         String text = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        Map<String, Double> samples = new java.util.HashMap<>();
+        Map<String, Double> samples = new HashMap<>();
         for (String line : text.split("\n")) {
             int space = line.lastIndexOf(' ');
             if (line.startsWith("#") || space < 0) {
@@ -387,7 +390,7 @@ public final class AuthBenchmark {
     }
 
     static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {
-        Map<String, String> merged = new java.util.HashMap<>(a);
+        Map<String, String> merged = new HashMap<>(a);
         merged.putAll(b);
         return merged;
     }

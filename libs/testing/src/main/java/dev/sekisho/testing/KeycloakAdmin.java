@@ -2,6 +2,8 @@ package dev.sekisho.testing;
 
 import static io.restassured.RestAssured.given;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -49,7 +51,7 @@ public final class KeycloakAdmin {
         String mappers = clients + "/" + id + "/protocol-mappers/models";
         List<Map<String, Object>> all = given().auth().oauth2(admin).get(mappers).then().statusCode(200)
                 .extract().jsonPath().getList("$");
-        Map<String, Object> mapper = new java.util.HashMap<>(all.stream().filter(m -> mapperName.equals(m.get("name")))
+        Map<String, Object> mapper = new HashMap<>(all.stream().filter(m -> mapperName.equals(m.get("name")))
                 .findFirst().orElseThrow(() -> new IllegalStateException(clientId + " has no mapper " + mapperName)));
         given().auth().oauth2(admin).delete(mappers + "/" + mapper.remove("id")).then().statusCode(204);
         return () -> given().auth().oauth2(masterToken()).contentType("application/json").body(mapper).post(mappers)
@@ -62,9 +64,9 @@ public final class KeycloakAdmin {
 
     /** Creates users in the realm (Keycloak's partial import; users that exist already are left as they are). */
     public static void importUsers(List<NewUser> users) {
-        List<Map<String, Object>> representations = new java.util.ArrayList<>();
+        List<Map<String, Object>> representations = new ArrayList<>();
         for (NewUser user : users) {
-            List<Map<String, Object>> credentials = new java.util.ArrayList<>();
+            List<Map<String, Object>> credentials = new ArrayList<>();
             credentials.add(Map.of("type", "password", "value", user.password(), "temporary", false));
             if (user.totpSecret() != null) {
                 credentials.add(Map.of("type", "otp",
