@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URL;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
@@ -30,6 +31,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.http.TestHTTPResource;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 
 /** Envoy's ShouldRateLimit, called the way Envoy calls it, against the policies in src/test/resources/policies. */
 abstract class EnvoyApiContract {
@@ -170,6 +176,22 @@ abstract class EnvoyApiContract {
         assertInvalid(request("test", descriptor("fixed", unique())).toBuilder().setHitsAddend(-1).build());
         assertInvalid(request("test", descriptor("fixed", unique()).toBuilder()
                 .setLimit(RateLimitDescriptor.RateLimitOverride.newBuilder().setRequestsPerUnit(1)).build()));
+    }
+
+    @Test
+    void oneConnectionMayNotOpenStreamsWithoutBound() throws Exception {
+        // each open stream holds memory until it is answered; Vert.x alone would allow 2^32 - 1 per connection
+        Vertx vertx = Vertx.vertx();
+        try {
+            HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+                    .setHttp2ClearTextUpgrade(false));
+            long advertised = client.request(HttpMethod.GET, url.getPort(), url.getHost(), "/q/health/live")
+                    .compose(request -> request.send().map(response -> request.connection().remoteSettings().getMaxConcurrentStreams()))
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals(256, advertised);
+        } finally {
+            vertx.close();
+        }
     }
 
     private void assertInvalid(RateLimitRequest request) {
