@@ -85,10 +85,15 @@ public final class AuthBenchmark {
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.env."))
                 .forEach(k -> authEnv.put(k.substring("bench.env.".length()), System.getProperty(k)));
         ServiceLauncher auth = ServiceLauncher.start(root, SekishoService.AUTH, Ports.free(), authEnv, work.resolve("auth.log"));
+        // the yardstick: the same steps in the same order with nothing of the framework
+        int leanPort = Ports.free();
+        Process lean = Yardstick.start(LeanLoginServer.class, leanPort, work.resolve("lean.log"), keycloakUrl,
+                String.valueOf(ratelimit.port()), redisUrl);
+        String leanUrl = "http://127.0.0.1:" + leanPort + "/v1/auth/token";
         try {
             System.out.printf("# auth-service benchmark: %d logins each way, %d cores, %s%n%n", LOGINS,
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-            int users = 2 * (LOGINS + WARMUP_LOGINS);
+            int users = 3 * (LOGINS + WARMUP_LOGINS);
             importUsers(users);
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -98,16 +103,19 @@ public final class AuthBenchmark {
                 int n = i;
                 // the first calls of a cold JVM may exceed the budget call's timeout (503); later ones may not
                 expect(n < WARMUP_REFUSALS / 10 ? Set.of(401, 503) : Set.of(401),
-                        () -> viaAuthAs(http, auth.url(), "warm-" + n, "Wrong-Password-1", "123456", n));
+                        () -> viaAuthAs(http, auth.url() + "/v1/auth/token", "warm-" + n, "Wrong-Password-1", "123456", n));
                 expect(400, () -> directGrantAs(http, keycloakUrl, "warm-" + n, "Wrong-Password-1", "123456"));
+                expect(401, () -> viaAuthAs(http, leanUrl, "warm-lean-" + n, "Wrong-Password-1", "123456", n));
             }
 
             // and of auth-service's own path (REST, budget in ratelimit-service, outbox), which logins alone call too
             // rarely to get compiled: attempts of one user past its budget, answered 429 without Keycloak
             for (int i = 0; i < WARMUP_LIMITED; i++) {
-                HttpResponse<String> answer = viaAuthAs(http, auth.url(), "warm-limited", "Wrong-Password-1", "123456", i);
-                if (answer.statusCode() != 401 && answer.statusCode() != 429) {
-                    throw new IllegalStateException("warm-up: HTTP " + answer.statusCode() + " " + answer.body());
+                for (String url : List.of(auth.url() + "/v1/auth/token", leanUrl)) {
+                    HttpResponse<String> answer = viaAuthAs(http, url, "warm-limited", "Wrong-Password-1", "123456", i);
+                    if (answer.statusCode() != 401 && answer.statusCode() != 429) {
+                        throw new IllegalStateException("warm-up: HTTP " + answer.statusCode() + " " + answer.body());
+                    }
                 }
             }
 
@@ -133,6 +141,7 @@ public final class AuthBenchmark {
 
             Histogram direct = new Histogram(3);
             Histogram through = new Histogram(3);
+            Histogram leanLogins = new Histogram(3);
             Map<String, Double> authBefore = Map.of();
             Map<String, Double> ratelimitBefore = Map.of();
             for (int n = 0; n < LOGINS + WARMUP_LOGINS; n++) {
@@ -142,14 +151,13 @@ public final class AuthBenchmark {
                     authBefore = metrics(http, auth.url());
                     ratelimitBefore = metrics(http, ratelimit.url());
                 }
-                // alternate which goes first, so neither side always meets a warmer Keycloak
-                if (i % 2 == 0) {
-                    record(measured ? direct : null, () -> directGrant(http, keycloakUrl, 2 * i));
-                    record(measured ? through : null, () -> viaAuth(http, auth.url(), 2 * i + 1));
-                } else {
-                    record(measured ? through : null, () -> viaAuth(http, auth.url(), 2 * i + 1));
-                    record(measured ? direct : null, () -> directGrant(http, keycloakUrl, 2 * i));
-                }
+                // rotate which goes first, so no path always meets a warmer Keycloak
+                List<Runnable> paths = new ArrayList<>(List.of(
+                        () -> record(measured ? direct : null, () -> directGrant(http, keycloakUrl, 3 * i)),
+                        () -> record(measured ? through : null, () -> viaAuth(http, auth.url() + "/v1/auth/token", 3 * i + 1)),
+                        () -> record(measured ? leanLogins : null, () -> viaAuth(http, leanUrl, 3 * i + 2))));
+                java.util.Collections.rotate(paths, i % 3);
+                paths.forEach(Runnable::run);
             }
 
             Map<String, Double> authAfter = metrics(http, auth.url());
@@ -174,7 +182,9 @@ public final class AuthBenchmark {
             System.out.println("|---|---:|---:|---:|---:|");
             System.out.println(loginRow("password + TOTP grant straight to Keycloak", direct));
             System.out.println(loginRow("POST /v1/auth/token (budget, grant, MFA check, outbox)", through));
-            System.out.printf("%nauth-service adds %.1f%% to Keycloak's median (target <= 15%%)%n%n", 100 * (throughMedian / directMedian - 1));
+            System.out.println(loginRow("lean yardstick: the same steps on plain Vert.x, no framework", leanLogins));
+            System.out.printf("%nauth-service adds %.1f%% to Keycloak's median (target <= 15%%); the lean yardstick %.1f%%%n%n",
+                    100 * (throughMedian / directMedian - 1), 100 * (leanLogins.getValueAtPercentile(50) / 1e6 / directMedian - 1));
             // the services' own timers over the measured logins (means: Micrometer keeps count and sum)
             System.out.println("| inside the services, measured logins | calls | mean ms |");
             System.out.println("|---|---:|---:|");
@@ -199,6 +209,7 @@ public final class AuthBenchmark {
             System.out.printf("%nIntrospect p99 at %,.0f/s: %.2f ms (target <= 5 ms)%n", INTROSPECT_RATE, fixed.p99Micros() / 1000);
             FAILURES.forEach((kind, count) -> System.out.printf("failed calls (warm-up included): %,d x %s%n", count.sum(), kind));
         } finally {
+            lean.destroy();
             auth.stop();
             ratelimit.stop();
             keycloak.stop();
@@ -248,9 +259,14 @@ public final class AuthBenchmark {
         HttpResponse<String> send() throws Exception;
     }
 
-    static void record(Histogram histogram, Login login) throws Exception {
+    static void record(Histogram histogram, Login login) {
         long start = System.nanoTime();
-        HttpResponse<String> response = login.send();
+        HttpResponse<String> response;
+        try {
+            response = login.send();
+        } catch (Exception e) {
+            throw new IllegalStateException("login not sent", e);
+        }
         long took = System.nanoTime() - start;
         if (histogram == null && response.statusCode() == 503) {
             return; // warm-up on a cold JVM: a peer call may still exceed its timeout
@@ -297,15 +313,16 @@ public final class AuthBenchmark {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    static HttpResponse<String> viaAuth(HttpClient http, String authUrl, int i) throws Exception {
-        return viaAuthAs(http, authUrl, user(i), PASSWORD, Totp.fresh(totpSecret(i)), i);
+    static HttpResponse<String> viaAuth(HttpClient http, String tokenUrl, int i) throws Exception {
+        return viaAuthAs(http, tokenUrl, user(i), PASSWORD, Totp.fresh(totpSecret(i)), i);
     }
 
-    static HttpResponse<String> viaAuthAs(HttpClient http, String authUrl, String user, String password, String totp, int i)
+    /** A login sent to {@code tokenUrl} (auth-service's {@code /v1/auth/token} or the yardstick's). */
+    static HttpResponse<String> viaAuthAs(HttpClient http, String tokenUrl, String user, String password, String totp, int i)
             throws Exception {
         String body = String.format("{\"username\":\"%s\",\"password\":\"%s\",\"totp\":\"%s\"}", user, password, totp);
         // a different source address per login: the per-address budget is not what is measured
-        return http.send(HttpRequest.newBuilder(URI.create(authUrl + "/v1/auth/token")).header("Content-Type", "application/json")
+        return http.send(HttpRequest.newBuilder(URI.create(tokenUrl)).header("Content-Type", "application/json")
                 .header("X-Forwarded-For", "198.51." + (i / 250 % 250) + "." + (i % 250 + 1))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -91,10 +91,14 @@ public final class RateLimitBenchmark {
         Runtime.getRuntime().addShutdownHook(new Thread(cached::stop));
         ServiceLauncher uncached = ServiceLauncher.start(root, SekishoService.RATELIMIT, Ports.free(),
                 merge(env, Map.of("SEKISHO_RATELIMIT_LOCAL_CACHE_ENABLED", "false")), work.resolve("cache-off.log"));
+        // the yardstick: the same decision with nothing of the framework, in a process of its own with the same heap
+        int leanPort = Ports.free();
+        Process lean = Yardstick.start(LeanDecisionServer.class, leanPort, work.resolve("lean.log"), redisUrl);
         Vertx vertx = Vertx.vertx();
         try {
             ManagedChannel cachedChannel = channel(cached.port());
             ManagedChannel uncachedChannel = channel(uncached.port());
+            ManagedChannel leanChannel = channel(leanPort);
             RedisConnection direct = Redis.createClient(vertx, new RedisOptions().setConnectionString(redisUrl)
                     .setMaxWaitingHandlers(4096)).connect().toCompletionStage().toCompletableFuture().get();
 
@@ -112,6 +116,9 @@ public final class RateLimitBenchmark {
             HealthGrpc.HealthStub health = HealthGrpc.newStub(cachedChannel);
             HealthCheckRequest healthRequest = HealthCheckRequest.getDefaultInstance();
             Call empty = (seq, done, failed) -> health.check(healthRequest, observer(done, failed));
+            Call leanAllowed = grpc(leanChannel, seq -> request("k", "key-" + (seq % KEYS)));
+            HealthGrpc.HealthStub leanHealth = HealthGrpc.newStub(leanChannel);
+            Call leanEmpty = (seq, done, failed) -> leanHealth.check(healthRequest, observer(done, failed));
             // exhaust the over-limit key (limit 1 per hour) on both instances
             RateLimitServiceGrpc.newBlockingStub(cachedChannel).shouldRateLimit(request("over", "exhausted"));
 
@@ -119,7 +126,7 @@ public final class RateLimitBenchmark {
                     CONCURRENCY, WARMUP.toSeconds(), MEASURE.toSeconds(), Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             // both service instances and both client paths get compiled before anything is measured
-            for (Call call : List.of(allowed, overCached, overUncached, directLua, empty)) {
+            for (Call call : List.of(allowed, overCached, overUncached, directLua, empty, leanAllowed, leanEmpty)) {
                 run(call, WARMUP, null);
             }
             Result lua = closedLoop("Lua script direct (EVALSHA, same Redis)", directLua);
@@ -130,22 +137,39 @@ public final class RateLimitBenchmark {
             Result overOff = closedLoop("over-limit key, local cache off", overUncached);
             Result nothing = closedLoop("gRPC health Check on the same server (no work)", empty);
             Result nothingHalf = openLoop("gRPC health Check at the rate of the 50% row (open loop)", empty, svc.perSecond() / 2);
+            Result leanSvc = closedLoop("lean yardstick: ShouldRateLimit, Vert.x gRPC + one EVALSHA, no framework", leanAllowed);
+            Result leanHalf = openLoop("lean yardstick at 50% of its peak (open loop)", leanAllowed, leanSvc.perSecond() / 2);
+            Result leanNothing = closedLoop("lean yardstick: gRPC health Check (no work)", leanEmpty);
 
             System.out.println("| path | decisions/s | p50 µs | p99 µs | p99.9 µs |");
             System.out.println("|---|---:|---:|---:|---:|");
-            for (Result r : List.of(lua, svc, half, tenth, over, overOff, nothing, nothingHalf)) {
+            for (Result r : List.of(lua, svc, half, tenth, over, overOff, nothing, nothingHalf, leanSvc, leanHalf, leanNothing)) {
                 System.out.println(r.row());
             }
             System.out.printf("%nservice / direct Lua throughput: %.0f%% (target >= 60%%)%n", 100 * svc.perSecond() / lua.perSecond());
             System.out.printf("p99 at half of peak: %.2f ms (target <= 2 ms)%n", half.p99Micros() / 1000);
             System.out.printf("over-limit, cache on / cache off: %.1fx (target >= 3x)%n", over.perSecond() / overOff.perSecond());
             System.out.printf("a gRPC call that does nothing, on the same server / direct Lua: %.0f%%%n", 100 * nothing.perSecond() / lua.perSecond());
+            System.out.printf("%nthe lean yardstick on the same targets: / direct Lua %.0f%%, p99 at half of its peak %.2f ms, "
+                    + "no work / one EVALSHA %.1fx (the most any cache could give)%n", 100 * leanSvc.perSecond() / lua.perSecond(),
+                    leanHalf.p99Micros() / 1000, leanNothing.perSecond() / leanSvc.perSecond());
+            System.out.printf("ratelimit-service / lean yardstick throughput: %.0f%%%n", 100 * svc.perSecond() / leanSvc.perSecond());
             cachedChannel.shutdownNow();
             uncachedChannel.shutdownNow();
+            leanChannel.shutdownNow();
         } finally {
+            for (String log : List.of("cache-on.log", "cache-off.log", "lean.log")) {
+                List<String> lines = Files.readAllLines(work.resolve(log));
+                if (lines.stream().anyMatch(l -> l.contains("ERROR") || l.contains("OutOfMemory"))) {
+                    System.out.println("\n" + log + ", last lines:");
+                    lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.out::println);
+                }
+            }
             vertx.close();
             cached.stop();
             uncached.stop();
+            lean.destroy();
+            lean.waitFor(10, TimeUnit.SECONDS);
             redis.stop();
             TempDirs.delete(work); // the servers' data and logs
         }
@@ -218,7 +242,9 @@ public final class RateLimitBenchmark {
                         completed.incrementAndGet();
                         next();
                     }, e -> {
-                        failures.incrementAndGet();
+                        if (failures.getAndIncrement() == 0) {
+                            System.out.println("  first failure: " + e);
+                        }
                         next();
                     });
                 }

@@ -24,11 +24,17 @@ public final class ServiceLauncher {
         env.putIfAbsent("QUARKUS_HTTP_HOST", "127.0.0.1");
         List<String> command = new java.util.ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // small and frugal by default: five services share a laptop (or two CI cores); benchmarks may ask more
-        String jvmOptions = System.getProperty("sekisho.service.jvm-options", "-Xmx256m -XX:+UseSerialGC");
-        command.addAll(List.of(jvmOptions.trim().split("\\s+")));
+        command.addAll(jvmOptions());
         command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-jar", service.runnableJar(repoRoot).toString()));
         return new ServiceLauncher(ServerProcess.start(command, log, env), port);
+    }
+
+    /**
+     * The services' JVM options: small and frugal by default (five services share a laptop, or two CI cores);
+     * benchmarks may ask for others with the system property {@code sekisho.service.jvm-options}.
+     */
+    public static List<String> jvmOptions() {
+        return List.of(System.getProperty("sekisho.service.jvm-options", "-Xmx256m -XX:+UseSerialGC").trim().split("\\s+"));
     }
 
     /** Starts the service and waits until its readiness check is UP. */
