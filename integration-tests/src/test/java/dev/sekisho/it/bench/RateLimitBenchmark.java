@@ -158,7 +158,11 @@ public final class RateLimitBenchmark {
             uncachedChannel.shutdownNow();
             leanChannel.shutdownNow();
         } finally {
+            // a server that failed says why before its log is deleted with the run's directory
             for (String log : List.of("cache-on.log", "cache-off.log", "lean.log")) {
+                if (!Files.exists(work.resolve(log))) {
+                    continue;
+                }
                 List<String> lines = Files.readAllLines(work.resolve(log));
                 if (lines.stream().anyMatch(l -> l.contains("ERROR") || l.contains("OutOfMemory"))) {
                     System.out.println("\n" + log + ", last lines:");
