@@ -198,6 +198,8 @@ public final class AuthBenchmark {
                     "sekisho_ratelimit_decision_seconds", ""));
             System.out.println(meanRow("auth-service: Keycloak grant (REST client)", authBefore, authAfter,
                     "http_client_requests_seconds", "openid-connect/token"));
+            System.out.println(meanRow("auth-service: outbox writes (audit event; a signal too on refusals)", authBefore, authAfter,
+                    "sekisho_outbox_write_seconds", ""));
             System.out.printf("| for comparison: ShouldRateLimit from the benchmark, one call after 50 ms idle (p50 / mean) | %d | %.2f / %.2f |%n",
                     idleBudget.getTotalCount(), idleBudget.getValueAtPercentile(50) / 1e6, idleBudget.getMean() / 1e6);
             System.out.println();

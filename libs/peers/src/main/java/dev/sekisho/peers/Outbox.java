@@ -20,6 +20,7 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
@@ -64,6 +65,7 @@ public class Outbox {
     String service;
 
     private volatile boolean groupsReady;
+    private final Timer writes;
 
     @Inject
     public Outbox(ReactiveRedisDataSource redis, Instance<OutboxDelivery> deliveries, MeterRegistry metrics) {
@@ -76,6 +78,8 @@ public class Outbox {
                 .description("Entries their peer acknowledged").register(metrics);
         FunctionCounter.builder("sekisho_outbox_dead_lettered", deadLettered, AtomicLong::get)
                 .description("Entries their peer rejected, moved to the dead-letter stream").register(metrics);
+        this.writes = Timer.builder("sekisho_outbox_write")
+                .description("Time to store an entry (the answer to its caller waits for it)").register(metrics);
     }
 
     /** Stores an entry for delivery; completes once Redis has it. Fails (the caller must not answer OK) otherwise. */
@@ -83,7 +87,9 @@ public class Outbox {
         if (!deliveries.containsKey(stream)) {
             return Uni.createFrom().failure(new IllegalArgumentException("no delivery for outbox stream " + stream));
         }
-        return streams.xadd(key(stream), Map.of(FIELD, Base64.getEncoder().encodeToString(payload)));
+        Timer.Sample sample = Timer.start();
+        return streams.xadd(key(stream), Map.of(FIELD, Base64.getEncoder().encodeToString(payload)))
+                .onTermination().invoke(() -> sample.stop(writes));
     }
 
     /** Entries of a stream not yet acknowledged by the peer (for readiness and tests). */
