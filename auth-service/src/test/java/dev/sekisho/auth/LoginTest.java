@@ -42,6 +42,7 @@ class LoginTest {
 
     @Test
     void passwordAndTotpGetTokensAndTheLoginIsAudited() {
+        double writesBefore = outboxWrites();
         String code = Totp.fresh(KeycloakTokens.DEMO_TOTP);
         login(KeycloakTokens.DEMO, KeycloakTokens.DEMO_PASSWORD, code).then().statusCode(200)
                 .body("access_token", not(emptyOrNullString()))
@@ -55,6 +56,7 @@ class LoginTest {
         assertEquals("auth-service", event.getService());
         assertFalse(event.toString().contains(KeycloakTokens.DEMO_PASSWORD), "no password in the audit record");
         assertFalse(event.toString().contains(code), "no code in the audit record");
+        assertTrue(outboxWrites() > writesBefore, "the outbox write the answer waited for is timed");
 
         // the same code again: Keycloak burns codes on use
         refused(login(KeycloakTokens.DEMO, KeycloakTokens.DEMO_PASSWORD, code));
@@ -139,5 +141,13 @@ class LoginTest {
     static void refused(Response response) {
         response.then().statusCode(401).contentType("application/problem+json").body("type", equalTo(INVALID))
                 .body("access_token", nullValue());
+    }
+
+    /** Outbox writes so far, from the service's Prometheus timer. */
+    private static double outboxWrites() {
+        return given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+                .filter(line -> line.startsWith("sekisho_outbox_write_seconds_count"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
     }
 }
