@@ -308,11 +308,16 @@ public final class AuthBenchmark {
 
     static HttpResponse<String> directGrantAs(HttpClient http, String keycloakUrl, String user, String password, String totp)
             throws Exception {
-        String form = form(Map.of("grant_type", "password", "client_id", "sekisho-auth", "client_secret", "sekisho-auth-dev-secret",
-                "username", user, "password", password, "scope", "openid", "totp", totp));
+        String form = grantForm(user, password, totp);
         return http.send(HttpRequest.newBuilder(URI.create(keycloakUrl + "/realms/sekisho/protocol/openid-connect/token"))
                 .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The password + TOTP grant as auth-service's client sends it to Keycloak's token endpoint. */
+    static String grantForm(String user, String password, String totp) {
+        return form(Map.of("grant_type", "password", "client_id", "sekisho-auth", "client_secret", "sekisho-auth-dev-secret",
+                "username", user, "password", password, "scope", "openid", "totp", totp));
     }
 
     static HttpResponse<String> viaAuth(HttpClient http, String tokenUrl, int i) throws Exception {

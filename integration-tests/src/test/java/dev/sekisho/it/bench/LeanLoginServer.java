@@ -1,5 +1,6 @@
 package dev.sekisho.it.bench;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.UUID;
 
@@ -9,7 +10,6 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -112,16 +112,11 @@ public final class LeanLoginServer extends AbstractVerticle {
     }
 
     private Future<Answer> grant(String username, String password, String totp) {
-        MultiMap form = MultiMap.caseInsensitiveMultiMap().add("grant_type", "password").add("client_id", "sekisho-auth")
-                .add("client_secret", "sekisho-auth-dev-secret").add("username", username).add("password", password)
-                .add("scope", "openid").add("totp", totp);
-        StringBuilder encoded = new StringBuilder();
-        form.forEach(field -> encoded.append(encoded.isEmpty() ? "" : "&").append(field.getKey()).append('=')
-                .append(java.net.URLEncoder.encode(field.getValue(), java.nio.charset.StandardCharsets.UTF_8)));
+        String form = AuthBenchmark.grantForm(username, password, totp);
         return keycloak.request(new RequestOptions().setMethod(HttpMethod.POST)
                         .setAbsoluteURI(keycloakUrl + "/realms/sekisho/protocol/openid-connect/token")
                         .putHeader("Content-Type", "application/x-www-form-urlencoded"))
-                .compose(call -> call.send(Buffer.buffer(encoded.toString())))
+                .compose(call -> call.send(Buffer.buffer(form)))
                 .compose(response -> response.body().map(text -> new Answer(response.statusCode(), text.toString())));
     }
 
@@ -129,7 +124,7 @@ public final class LeanLoginServer extends AbstractVerticle {
     private static boolean secondFactor(String tokens) {
         String accessToken = new JsonObject(tokens).getString("access_token");
         String payload = accessToken.split("\\.")[1];
-        JsonArray amr = new JsonObject(new String(Base64.getUrlDecoder().decode(payload), java.nio.charset.StandardCharsets.UTF_8))
+        JsonArray amr = new JsonObject(new String(Base64.getUrlDecoder().decode(payload), StandardCharsets.UTF_8))
                 .getJsonArray("amr", new JsonArray());
         return amr.contains("otp");
     }
