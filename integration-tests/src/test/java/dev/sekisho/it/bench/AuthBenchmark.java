@@ -196,8 +196,8 @@ public final class AuthBenchmark {
                     "grpc_server_processing_duration_seconds", "method=\"ShouldRateLimit\""));
             System.out.println(meanRow("ratelimit-service: decision incl. Redis", ratelimitBefore, ratelimitAfter,
                     "sekisho_ratelimit_decision_seconds", ""));
-            System.out.println(meanRow("auth-service: Keycloak grant (REST client)", authBefore, authAfter,
-                    "http_client_requests_seconds", "openid-connect/token"));
+            System.out.println(meanRow("auth-service: Keycloak grant", authBefore, authAfter,
+                    "sekisho_keycloak_call_seconds", "endpoint=\"token\""));
             System.out.println(meanRow("auth-service: outbox writes (audit event; a signal too on refusals)", authBefore, authAfter,
                     "sekisho_outbox_write_seconds", ""));
             System.out.printf("| for comparison: ShouldRateLimit from the benchmark, one call after 50 ms idle (p50 / mean) | %d | %.2f / %.2f |%n",
