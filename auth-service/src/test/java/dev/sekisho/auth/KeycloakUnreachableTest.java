@@ -49,7 +49,8 @@ class KeycloakUnreachableTest {
     public static class NoKeycloak implements QuarkusTestResourceLifecycleManager {
         @Override
         public Map<String, String> start() {
-            return Map.of("sekisho.keycloak.url", "http://127.0.0.1:" + Ports.free());
+            // and time for the first budget call of a cold instance, so that the login gets as far as Keycloak
+            return Map.of("sekisho.keycloak.url", "http://127.0.0.1:" + Ports.free(), "sekisho.auth.login-budget.timeout", "10s");
         }
 
         @Override
