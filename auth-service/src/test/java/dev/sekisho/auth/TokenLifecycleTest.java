@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -245,6 +246,11 @@ class TokenLifecycleTest {
             }
             CheckResponse limited = authz.check(check(Map.of("authorization", "Bearer " + busy), Map.of()));
             assertEquals(429, limited.getDeniedResponse().getStatus().getCodeValue());
+            // and without a token of auth-service's own: the budget must not depend on Keycloak
+            List<FakePeers.Call> budgetCalls = FakePeers.CALLS.stream()
+                    .filter(c -> c.method().equals("sekisho.ratelimit.v1.RateLimiter/Check")).toList();
+            assertFalse(budgetCalls.isEmpty(), "the gateway budget was asked");
+            assertTrue(budgetCalls.stream().noneMatch(FakePeers.Call::withToken), "the gateway budget call carries no token");
             assertTrue(limited.getDeniedResponse().getHeadersList().stream()
                     .anyMatch(h -> h.getHeader().getKey().equals("Retry-After") && h.getHeader().getValue().equals("42")));
 

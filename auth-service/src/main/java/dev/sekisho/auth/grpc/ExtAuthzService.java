@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sekisho.audit.v1.ActorType;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.auth.config.AuthSettings;
+import dev.sekisho.auth.peers.CallerContext;
 import dev.sekisho.peers.SecurityEvents;
 import dev.sekisho.peers.SecurityEvents.Who;
 import dev.sekisho.auth.token.InvalidToken;
@@ -128,6 +129,7 @@ public class ExtAuthzService implements Authorization {
         return secrets.withCallCredentials(serviceToken.credentials())
                 .verifyApiKey(VerifyApiKeyRequest.newBuilder().setApiKey(apiKey).setSourceIp(ip).build())
                 .ifNoItem().after(PEER_TIMEOUT).fail()
+                .emitOn(CallerContext.current())
                 .map(r -> {
                     if (!r.getValid()) {
                         throw new InvalidToken("API key " + (r.getReason().isEmpty() ? "refused" : r.getReason()));
@@ -141,10 +143,12 @@ public class ExtAuthzService implements Authorization {
         if (settings.gatewayRatePolicy().isEmpty()) {
             return Uni.createFrom().nullItem();
         }
-        return ratelimit.withCallCredentials(serviceToken.credentials())
-                .check(CheckRequest.newBuilder().setPolicy(settings.gatewayRatePolicy().get())
+        // no token: decisions are open to the service network (as for Envoy), so the gateway's budget does not depend
+        // on Keycloak, which may be down while tokens are still verified from cached keys
+        return ratelimit.check(CheckRequest.newBuilder().setPolicy(settings.gatewayRatePolicy().get())
                         .addKeys(Key.newBuilder().setName("subject").setValue(who.subject())).build())
                 .ifNoItem().after(PEER_TIMEOUT).fail()
+                .emitOn(CallerContext.current())
                 .map(r -> r.getAllowed() ? null : String.valueOf(Math.max(1, r.getRetryAfter().getSeconds())));
     }
 

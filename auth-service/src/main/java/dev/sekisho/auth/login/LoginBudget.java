@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.sekisho.auth.config.AuthSettings;
+import dev.sekisho.auth.peers.CallerContext;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.MutinyRateLimitServiceGrpc;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
@@ -18,8 +19,6 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 
 /**
  * Login attempts are budgeted by ratelimit-service before Keycloak sees them: one {@code ShouldRateLimit} call in
@@ -64,10 +63,7 @@ public class LoginBudget {
                 .addDescriptors(descriptor("username", username.toLowerCase(Locale.ROOT)))
                 .addDescriptors(descriptor("source_ip", clientIp))
                 .build();
-        // the stub answers on a transport thread outside any Vert.x context: the login goes on in the request's own
-        // context (its trace, its event loop) rather than wherever the answer or the timeout happened to arrive
-        Context caller = Vertx.currentContext();
-        Executor back = caller == null ? Runnable::run : task -> caller.runOnContext(ignored -> task.run());
+        Executor back = CallerContext.current();
         return ratelimit.shouldRateLimit(request)
                 .ifNoItem().after(budget.timeout()).fail()
                 .map(LoginBudget::verdict)

@@ -54,6 +54,12 @@ public final class FakePeers {
     public static final List<AuditEvent> AUDIT = new CopyOnWriteArrayList<>();
     public static final List<SecuritySignal> SIGNALS = new CopyOnWriteArrayList<>();
     public static final Map<String, AtomicInteger> SPENT = new ConcurrentHashMap<>();
+    /** Every gRPC call served by the test instance (see {@link CallRecorder}). */
+    public static final List<Call> CALLS = new CopyOnWriteArrayList<>();
+
+    /** A served call: its full method name and whether it carried a bearer token. */
+    public record Call(String method, boolean withToken) {
+    }
 
     private FakePeers() {
     }
