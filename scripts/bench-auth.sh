@@ -7,5 +7,5 @@
 . "$(dirname "$0")/bench.sh"
 # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of options
 sekisho_bench AuthBenchmark -Xmx1g \
-  -Dbench.logins="${BENCH_LOGINS:-100}" -Dbench.warmup-logins="${BENCH_WARMUP_LOGINS:-300}" -Dbench.introspect-rate="${BENCH_INTROSPECT_RATE:-2000}" \
-  -Dbench.seconds="${BENCH_SECONDS:-10}" ${BENCH_JAVA_OPTS:-}
+  -Dbench.logins="${BENCH_LOGINS:-100}" -Dbench.warmup-logins="${BENCH_WARMUP_LOGINS:-300}" \
+  -Dbench.introspect-rate="${BENCH_INTROSPECT_RATE:-2000}" -Dbench.seconds="${BENCH_SECONDS:-10}" ${BENCH_JAVA_OPTS:-}

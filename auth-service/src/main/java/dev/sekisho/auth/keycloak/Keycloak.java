@@ -174,7 +174,7 @@ public class Keycloak {
     }
 
     /** Keycloak's OAuth error code (invalid_grant, ...), for the log and the audit record only. */
-    static String errorCode(HttpResponse<Buffer> response) {
+    private static String errorCode(HttpResponse<Buffer> response) {
         try {
             JsonObject body = response.bodyAsJsonObject();
             if (body != null && body.getValue("error") != null) {
