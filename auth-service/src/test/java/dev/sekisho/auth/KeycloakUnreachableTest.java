@@ -17,8 +17,6 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-
 import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.auth.peers.FakePeersTestResource;
@@ -33,8 +31,8 @@ import io.restassured.http.ContentType;
 
 /**
  * Keycloak down (nothing listening where it should be): a login is a 503 problem with Retry-After, the attempt is
- * stored for audit as an error before the answer, and nothing of the credentials comes back. (Keycloak hung rather than down: the frozen-Keycloak
- * test in integration-tests.)
+ * stored for audit as an error before the answer, and nothing of the credentials comes back. (Keycloak hung rather
+ * than down: the frozen-Keycloak test in integration-tests.)
  */
 @QuarkusTest
 @WithTestResource(RedisTestResource.class)
@@ -44,6 +42,9 @@ class KeycloakUnreachableTest {
 
     @Inject
     Outbox outbox;
+
+    @Inject
+    AuditDelivery auditDelivery;
 
     /** A port nothing listens on, as Keycloak's address. */
     public static class NoKeycloak implements QuarkusTestResourceLifecycleManager {
@@ -87,8 +88,8 @@ class KeycloakUnreachableTest {
      * a service token from Keycloak).
      */
     private AuditEvent auditedAttempt(String user) {
-        List<AuditEvent> audited = outbox.waiting(AuditDelivery.STREAM, 10_000).await().atMost(Duration.ofSeconds(5)).stream()
-                .map(KeycloakUnreachableTest::auditEvent).filter(event -> event.getActor().getId().equals(user)).toList();
+        List<AuditEvent> audited = auditDelivery.waiting(outbox, 10_000).await().atMost(Duration.ofSeconds(5)).stream()
+                .filter(event -> event.getActor().getId().equals(user)).toList();
         assertEquals(1, audited.size(), "one audit record of the attempt");
         return audited.get(0);
     }
@@ -96,13 +97,5 @@ class KeycloakUnreachableTest {
     private static boolean pause() {
         Ports.sleep(200);
         return true;
-    }
-
-    private static AuditEvent auditEvent(byte[] entry) {
-        try {
-            return AuditEvent.parseFrom(entry);
-        } catch (InvalidProtocolBufferException e) {
-            throw new AssertionError("an outbox entry that is not an audit event", e);
-        }
     }
 }

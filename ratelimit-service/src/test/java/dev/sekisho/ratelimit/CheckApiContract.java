@@ -52,6 +52,9 @@ abstract class CheckApiContract {
     @Inject
     Outbox outbox;
 
+    @Inject
+    AuditDelivery auditDelivery;
+
     @Test
     void restAnswers200ThenA429ProblemWithRetryAfter() {
         Map<String, Object> body = Map.of("policy", "fixed-3-per-hour", "keys", Map.of("fixed", unique()));
@@ -172,8 +175,8 @@ abstract class CheckApiContract {
                 .post("/v1/ratelimit/blocks").then().statusCode(400);
 
         // both changes are audited, by whom and on what, before the caller hears of them
-        List<AuditEvent> audited = outbox.waiting(AuditDelivery.STREAM, 10_000).await().atMost(Duration.ofSeconds(5)).stream()
-                .map(CheckApiContract::auditEvent).filter(event -> event.getResource().getId().equals(ip)).toList();
+        List<AuditEvent> audited = auditDelivery.waiting(outbox, 10_000).await().atMost(Duration.ofSeconds(5)).stream()
+                .filter(event -> event.getResource().getId().equals(ip)).toList();
         assertEquals(List.of("ratelimit.block.created", "ratelimit.block.removed", "ratelimit.block.removed"),
                 audited.stream().map(AuditEvent::getAction).toList());
         assertTrue(audited.stream().allMatch(event -> event.getActor().getId().equals("svc-alert")
@@ -210,14 +213,6 @@ abstract class CheckApiContract {
                     .shouldRateLimit(request("any-domain", descriptor("remote_address", "198.51.100.7"))).getOverallCode());
         } finally {
             channel.shutdownNow();
-        }
-    }
-
-    private static AuditEvent auditEvent(byte[] payload) {
-        try {
-            return AuditEvent.parseFrom(payload);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new AssertionError("not an audit event in the audit outbox", e);
         }
     }
 

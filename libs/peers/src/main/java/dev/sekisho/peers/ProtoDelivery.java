@@ -1,5 +1,8 @@
 package dev.sekisho.peers;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
@@ -24,6 +27,21 @@ public abstract class ProtoDelivery<M extends Message> implements OutboxDelivery
     @Override
     public String stream() {
         return stream;
+    }
+
+    /** Up to {@code max} messages still waiting in {@code outbox} for this peer, oldest first (for operators and tests). */
+    public Uni<List<M>> waiting(Outbox outbox, int max) {
+        return outbox.waiting(stream, max).map(entries -> {
+            List<M> messages = new ArrayList<>(entries.size());
+            for (byte[] entry : entries) {
+                try {
+                    messages.add(parser.parseFrom(entry));
+                } catch (InvalidProtocolBufferException e) {
+                    // unreadable: dead-lettered by the next relay pass, not a waiting message
+                }
+            }
+            return messages;
+        });
     }
 
     @Override
