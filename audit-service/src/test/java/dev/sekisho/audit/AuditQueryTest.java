@@ -21,6 +21,7 @@ import dev.sekisho.audit.v1.ActorType;
 import dev.sekisho.audit.v1.AuditIngestGrpc;
 import dev.sekisho.testing.KeycloakTestResource;
 import dev.sekisho.testing.PostgresTestResource;
+import dev.sekisho.testing.RedisTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -28,6 +29,7 @@ import io.quarkus.test.junit.QuarkusTest;
 /** Finding records: filters, newest first, cursor pages, one record, NDJSON and CSV export. */
 @QuarkusTest
 @WithTestResource(PostgresTestResource.class)
+@WithTestResource(RedisTestResource.class)
 @WithTestResource(KeycloakTestResource.class)
 class AuditQueryTest {
 

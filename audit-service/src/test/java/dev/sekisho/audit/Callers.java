@@ -30,8 +30,8 @@ final class Callers {
                 .intercept(MetadataUtils.newAttachHeadersInterceptor(headers)).build();
     }
 
-    /** REST as bob, who has the auditor role. */
+    /** REST as an auditor who logged in with password and TOTP. */
     static RequestSpecification asAuditor() {
-        return RestAssured.given().auth().oauth2(KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null));
+        return RestAssured.given().auth().oauth2(KeycloakTokens.auditor());
     }
 }

@@ -21,6 +21,7 @@ import dev.sekisho.audit.v1.AuditIngestGrpc;
 import dev.sekisho.testing.KeycloakTestResource;
 import dev.sekisho.testing.KeycloakTokens;
 import dev.sekisho.testing.PostgresTestResource;
+import dev.sekisho.testing.RedisTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -31,6 +32,7 @@ import io.quarkus.test.junit.QuarkusTest;
  */
 @QuarkusTest
 @WithTestResource(PostgresTestResource.class)
+@WithTestResource(RedisTestResource.class)
 @WithTestResource(KeycloakTestResource.class)
 class RetentionTest {
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import dev.sekisho.audit.v1.AuditIngestGrpc;
 import dev.sekisho.testing.KeycloakTestResource;
 import dev.sekisho.testing.PostgresTestResource;
+import dev.sekisho.testing.RedisTestResource;
 import io.grpc.ManagedChannel;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -31,6 +32,7 @@ import io.restassured.response.ValidatableResponse;
  */
 @QuarkusTest
 @WithTestResource(PostgresTestResource.class)
+@WithTestResource(RedisTestResource.class)
 @WithTestResource(KeycloakTestResource.class)
 class TamperEvidenceTest {
 

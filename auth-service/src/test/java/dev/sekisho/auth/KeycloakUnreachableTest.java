@@ -33,6 +33,10 @@ import io.restassured.http.ContentType;
  * Keycloak down (nothing listening where it should be): a login is a 503 problem with Retry-After, the attempt is
  * stored for audit as an error before the answer, and nothing of the credentials comes back. (Keycloak hung rather
  * than down: the frozen-Keycloak test in integration-tests.)
+ *
+ * <p>With Keycloak never reachable this instance has no service token either, so the login budget (a protected domain)
+ * cannot be asked: with the default fail mode (closed) the login would stop there, also with a 503; with
+ * {@code fail-mode=open}, set here, it goes on to Keycloak, which is what this test is about.
  */
 @QuarkusTest
 @WithTestResource(RedisTestResource.class)
@@ -50,7 +54,8 @@ class KeycloakUnreachableTest {
     public static class NoKeycloak implements QuarkusTestResourceLifecycleManager {
         @Override
         public Map<String, String> start() {
-            return Map.of("sekisho.keycloak.url", "http://127.0.0.1:" + Ports.free());
+            return Map.of("sekisho.keycloak.url", "http://127.0.0.1:" + Ports.free(),
+                    "sekisho.auth.login-budget.fail-mode", "open");
         }
 
         @Override
@@ -60,27 +65,19 @@ class KeycloakUnreachableTest {
 
     @Test
     void aLoginIsA503WithRetryAfterAndIsAuditedAsAnError() {
-        // the fake budget is served by this same instance, whose channel to it may still be backing off from a call
-        // made before the server listened: until the budget answers, attempts stop there (also a 503, audited with
-        // the budget as reason), so logins are tried until one gets as far as Keycloak
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        AuditEvent audited;
-        String password;
-        do {
-            String user = "down-" + UUID.randomUUID();
-            password = "Secret-Password-" + UUID.randomUUID();
-            given().contentType(ContentType.JSON).body(Map.of("username", user, "password", password, "totp", "123456"))
-                    .post("/v1/auth/token")
-                    .then().statusCode(503).contentType("application/problem+json")
-                    .header("Retry-After", notNullValue())
-                    .body("type", equalTo("https://sekisho.dev/problems/unavailable"))
-                    .body(not(containsString(password)));
-            audited = auditedAttempt(user);
-            assertEquals("auth.login.error", audited.getAction());
-            assertEquals(Outcome.OUTCOME_ERROR, audited.getOutcome());
-            assertFalse(audited.toString().contains(password), "no password in the audit record");
-        } while (!audited.getReason().equals("keycloak unavailable") && System.nanoTime() < deadline && pause());
+        String user = "down-" + UUID.randomUUID();
+        String password = "Secret-Password-" + UUID.randomUUID();
+        given().contentType(ContentType.JSON).body(Map.of("username", user, "password", password, "totp", "123456"))
+                .post("/v1/auth/token")
+                .then().statusCode(503).contentType("application/problem+json")
+                .header("Retry-After", notNullValue())
+                .body("type", equalTo("https://sekisho.dev/problems/unavailable"))
+                .body(not(containsString(password)));
+        AuditEvent audited = auditedAttempt(user);
+        assertEquals("auth.login.error", audited.getAction());
+        assertEquals(Outcome.OUTCOME_ERROR, audited.getOutcome());
         assertEquals("keycloak unavailable", audited.getReason());
+        assertFalse(audited.toString().contains(password), "no password in the audit record");
     }
 
     /**
@@ -94,8 +91,4 @@ class KeycloakUnreachableTest {
         return audited.get(0);
     }
 
-    private static boolean pause() {
-        Ports.sleep(200);
-        return true;
-    }
 }

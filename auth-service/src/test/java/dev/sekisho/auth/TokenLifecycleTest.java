@@ -26,6 +26,7 @@ import dev.sekisho.testing.KeycloakAdmin;
 import dev.sekisho.testing.KeycloakTestResource;
 import dev.sekisho.testing.KeycloakTokens;
 import dev.sekisho.testing.RedisTestResource;
+import dev.sekisho.testing.Totp;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
@@ -60,7 +61,7 @@ class TokenLifecycleTest {
             IntrospectResponse active = auth.introspect(IntrospectRequest.newBuilder().setToken(access).build());
             assertTrue(active.getActive());
             assertEquals("svc-ratelimit", active.getClientId());
-            assertTrue(active.getRolesList().contains("service"));
+            assertTrue(active.getRolesList().contains("audit:record"), "the service account's own permissions");
 
             given().auth().oauth2(access).contentType(ContentType.JSON).body(Map.of()).post("/v1/auth/logout").then()
                     .statusCode(200).body("revoked", equalTo(true));
@@ -83,11 +84,15 @@ class TokenLifecycleTest {
             e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
                     () -> forger.introspect(IntrospectRequest.newBuilder().setToken(access).build()));
             assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
-            var user = AuthGrpc.newBlockingStub(channel).withInterceptors(bearer(
-                    KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null)));
+            var user = AuthGrpc.newBlockingStub(channel).withInterceptors(bearer(KeycloakTokens.auditor()));
             e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
                     () -> user.introspect(IntrospectRequest.newBuilder().setToken(access).build()));
-            assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+            assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode(), "introspection needs auth:introspect");
+            var passwordOnly = AuthGrpc.newBlockingStub(channel).withInterceptors(bearer(
+                    KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null)));
+            e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                    () -> passwordOnly.introspect(IntrospectRequest.newBuilder().setToken(access).build()));
+            assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode(), "a person's token without a one-time code");
         } finally {
             channel.shutdownNow();
         }
@@ -128,14 +133,10 @@ class TokenLifecycleTest {
     /** An admin disables a user: Keycloak refuses them from then on, and every token they hold is revoked. */
     @Test
     void disablingAUserRevokesEveryTokenTheyHold() {
-        String admin = KeycloakAdmin.masterToken();
         String username = "leaver-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-        given().auth().oauth2(admin).contentType(ContentType.JSON)
-                .body(Map.of("username", username, "enabled", true, "email", username + "@example.org", "emailVerified", true,
-                        "firstName", "Leaving", "lastName", "User",
-                        "credentials", java.util.List.of(Map.of("type", "password", "value", "Leaver-Password-2026", "temporary", false))))
-                .post(keycloak() + "/admin/realms/sekisho/users").then().statusCode(201);
-        String held = KeycloakTokens.user(username, "Leaver-Password-2026", null);
+        String totpSecret = "leaver-totp-" + java.util.UUID.randomUUID();
+        KeycloakAdmin.importUsers(List.of(new KeycloakAdmin.NewUser(username, "Leaver-Password-2026", totpSecret)));
+        String held = KeycloakTokens.user(username, "Leaver-Password-2026", totpSecret);
         ManagedChannel channel = channel();
         try {
             var auth = AuthGrpc.newBlockingStub(channel).withInterceptors(bearer(KeycloakTokens.service("secrets")));
@@ -151,6 +152,7 @@ class TokenLifecycleTest {
             given().contentType("application/x-www-form-urlencoded").formParam("grant_type", "password")
                     .formParam("client_id", "sekisho-auth").formParam("client_secret", "sekisho-auth-dev-secret")
                     .formParam("username", username).formParam("password", "Leaver-Password-2026")
+                    .formParam("totp", Totp.fresh(totpSecret))
                     .post(keycloak() + "/realms/sekisho/protocol/openid-connect/token").then().statusCode(400);
             given().auth().oauth2(alice).post("/v1/auth/users/nobody-" + java.util.UUID.randomUUID() + "/disable").then()
                     .statusCode(404).contentType("application/problem+json");
@@ -194,18 +196,40 @@ class TokenLifecycleTest {
 
     @Test
     void refreshWorksUntilLogoutEndsTheSession() {
-        Map<String, Object> tokens = given().contentType("application/x-www-form-urlencoded")
-                .formParam("grant_type", "password").formParam("client_id", "sekisho-auth")
-                .formParam("client_secret", "sekisho-auth-dev-secret").formParam("username", KeycloakTokens.BOB)
-                .formParam("password", KeycloakTokens.BOB_PASSWORD)
-                .post(keycloak() + "/realms/sekisho/protocol/openid-connect/token").then().statusCode(200).extract().as(Map.class);
-        String refresh = (String) tokens.get("refresh_token");
-        String renewed = given().contentType(ContentType.JSON).body(Map.of("refresh_token", refresh)).post("/v1/auth/refresh")
-                .then().statusCode(200).extract().path("refresh_token");
+        String refresh = keycloakGrant(KeycloakTokens.DEMO, KeycloakTokens.DEMO_PASSWORD, Totp.fresh(KeycloakTokens.DEMO_TOTP));
+        Map<String, Object> renewedTokens = given().contentType(ContentType.JSON).body(Map.of("refresh_token", refresh))
+                .post("/v1/auth/refresh").then().statusCode(200).extract().as(Map.class);
+        String renewed = (String) renewedTokens.get("refresh_token");
+        // the renewed access token still shows the one-time code of the session's login, so every service takes it
+        given().auth().oauth2((String) renewedTokens.get("access_token")).post("/v1/auth/users/nobody/disable").then()
+                .statusCode(403);
         given().contentType(ContentType.JSON).body(Map.of("refresh_token", renewed)).post("/v1/auth/logout").then().statusCode(200);
         given().contentType(ContentType.JSON).body(Map.of("refresh_token", renewed)).post("/v1/auth/refresh").then()
                 .statusCode(401).contentType("application/problem+json");
         given().contentType(ContentType.JSON).body(Map.of()).post("/v1/auth/logout").then().statusCode(400);
+    }
+
+    /** A password-only session (bob has no TOTP) straight from Keycloak cannot be renewed into tokens through Sekisho. */
+    @Test
+    void aSessionWithoutAOneTimeCodeIsNotRefreshed() {
+        String refresh = keycloakGrant(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null);
+        given().contentType(ContentType.JSON).body(Map.of("refresh_token", refresh)).post("/v1/auth/refresh").then()
+                .statusCode(401).contentType("application/problem+json");
+        FakePeers.await(() -> FakePeers.AUDIT.stream().anyMatch(e -> e.getAction().equals("auth.token.refresh-failed")
+                && e.getReason().equals("mfa_not_shown")), "refusal audited");
+    }
+
+    /** Keycloak's direct grant for the auth client, bypassing auth-service: the refresh token. */
+    private static String keycloakGrant(String username, String password, String totp) {
+        var request = given().contentType("application/x-www-form-urlencoded")
+                .formParam("grant_type", "password").formParam("client_id", "sekisho-auth")
+                .formParam("client_secret", "sekisho-auth-dev-secret").formParam("username", username)
+                .formParam("password", password);
+        if (totp != null) {
+            request.formParam("totp", totp);
+        }
+        return request.post(keycloak() + "/realms/sekisho/protocol/openid-connect/token").then().statusCode(200)
+                .extract().path("refresh_token");
     }
 
     @Test
@@ -219,7 +243,7 @@ class TokenLifecycleTest {
             assertEquals(0, ok.getStatus().getCode());
             Map<String, String> added = new java.util.HashMap<>();
             ok.getOkResponse().getHeadersList().forEach(h -> added.put(h.getHeader().getKey(), h.getHeader().getValue()));
-            assertEquals("service", added.get("x-sekisho-roles"), "the client's own x-sekisho-roles is overwritten");
+            assertEquals("alert:signal", added.get("x-sekisho-roles"), "the client's own x-sekisho-roles is overwritten");
             assertEquals("svc-audit", added.get("x-sekisho-client"));
 
             CheckResponse none = authz.check(check(Map.of(), Map.of()));
@@ -263,7 +287,7 @@ class TokenLifecycleTest {
 
     @Test
     void accessReviewListsUsersWithMfaAndFlagsForAuditorsOnly() {
-        String auditor = KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null);
+        String auditor = KeycloakTokens.auditor();
         given().auth().oauth2(auditor).get("/v1/auth/access-review").then().statusCode(200)
                 .body("entries.find { it.username == 'bob' }.flags", hasItem("no-mfa"))
                 .body("entries.find { it.username == 'demo' }.mfaConfigured", equalTo(true))
@@ -272,7 +296,7 @@ class TokenLifecycleTest {
         given().get("/v1/auth/access-review").then().statusCode(401).contentType("application/problem+json");
         given().auth().oauth2(auditor).post("/v1/auth/users/demo/disable").then().statusCode(403)
                 .contentType("application/problem+json");
-        FakePeers.await(() -> !FakePeers.audited("auth.access-review.read", KeycloakTokens.BOB).isEmpty(), "read audited");
+        FakePeers.await(() -> !FakePeers.audited("auth.access-review.read", KeycloakTokens.AUDITOR).isEmpty(), "read audited");
     }
 
     private static CheckRequest check(Map<String, String> headers, Map<String, String> extensions) {
@@ -286,7 +310,10 @@ class TokenLifecycleTest {
     static String forged(String token) {
         String[] parts = token.split("\\.");
         String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
-                .replace("\"service\"", "\"admin\"");
+                .replace("\"groups\":[", "\"groups\":[\"admin\",");
+        if (!claims.contains("\"admin\"")) {
+            throw new IllegalStateException("the token has no groups claim to forge");
+        }
         return parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(claims.getBytes(StandardCharsets.UTF_8))
                 + "." + parts[2];
     }

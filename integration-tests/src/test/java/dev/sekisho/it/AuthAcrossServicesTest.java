@@ -85,7 +85,7 @@ class AuthAcrossServicesTest {
         assertFalse(after.getActive(), "revoked everywhere");
         assertEquals("revoked", after.getInactiveReason());
 
-        String auditor = KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null);
+        String auditor = KeycloakTokens.auditor();
         awaitAudited(auditor, "auth.login.succeeded", KeycloakTokens.ALICE, ip);
         awaitAudited(auditor, "auth.logout", KeycloakTokens.ALICE, ip);
     }

@@ -35,6 +35,7 @@ import dev.sekisho.ratelimit.v1.ListPoliciesRequest;
 import dev.sekisho.ratelimit.v1.RateLimiterGrpc;
 import dev.sekisho.ratelimit.v1.UnblockRequest;
 import dev.sekisho.testing.KeycloakTokens;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
 import io.grpc.Status;
@@ -185,6 +186,43 @@ abstract class CheckApiContract {
         assertEquals(dev.sekisho.audit.v1.Outcome.OUTCOME_FAILURE, audited.get(2).getOutcome(), "the second unblock found nothing");
     }
 
+    /**
+     * Finding: anyone on the network could spend the login budget of any username and keep that user locked out. The
+     * auth domain is decided only for auth-service's identity; Envoy-facing domains stay open.
+     */
+    @Test
+    void theLoginBudgetIsSpentOnlyByACallerAllowedForItsDomain() {
+        String user = "victim-" + unique();
+        RateLimitRequest attempt = request("auth", descriptor("username", user));
+        var channel = Grpc.channel(url);
+        try {
+            var stranger = RateLimitServiceGrpc.newBlockingStub(channel);
+            var otherService = stranger.withInterceptors(Grpc.bearer(KeycloakTokens.service("ratelimit")));
+            for (int i = 0; i < 5; i++) {
+                var e = assertThrows(StatusRuntimeException.class, () -> stranger.shouldRateLimit(attempt));
+                assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+                e = assertThrows(StatusRuntimeException.class, () -> otherService.shouldRateLimit(attempt));
+                assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+            }
+            var limiter = RateLimiterGrpc.newBlockingStub(channel);
+            CheckRequest check = CheckRequest.newBuilder().setPolicy("test-login-per-user")
+                    .addKeys(Key.newBuilder().setName("username").setValue(user)).build();
+            var e = assertThrows(StatusRuntimeException.class, () -> limiter.check(check));
+            assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+            given().contentType(ContentType.JSON).body(Map.of("policy", "test-login-per-user", "keys", Map.of("username", user)))
+                    .post("/v1/ratelimit/check").then().statusCode(401).contentType("application/problem+json");
+
+            // none of that spent anything: auth-service still finds the whole budget of 3
+            var auth = stranger.withInterceptors(Grpc.bearer(KeycloakTokens.service("auth")));
+            RateLimitResponse first = auth.shouldRateLimit(attempt);
+            assertEquals(RateLimitResponse.Code.OK, first.getOverallCode());
+            assertEquals(2, first.getStatuses(0).getLimitRemaining());
+            assertEquals(1, limiter.withInterceptors(Grpc.bearer(KeycloakTokens.service("auth"))).check(check).getRemaining());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
     @Test
     void blocksNeedAnOperatorOrAServiceAndListingsAnAuditor() {
         Map<String, Object> block = Map.of("type", "user", "value", "mallory-" + unique(), "durationSeconds", 60);
@@ -192,9 +230,16 @@ abstract class CheckApiContract {
                 .contentType("application/problem+json");
         given().get("/v1/ratelimit/blocks").then().statusCode(401);
         given().get("/v1/ratelimit/policies").then().statusCode(401);
-        String auditor = KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null);
+        String auditor = KeycloakTokens.auditor();
         given().auth().oauth2(auditor).contentType(ContentType.JSON).body(block).post("/v1/ratelimit/blocks").then().statusCode(403)
                 .contentType("application/problem+json");
+        // Finding: one "service" role opened every service API. Only accounts with ratelimit:block block now.
+        given().auth().oauth2(KeycloakTokens.service("secrets")).contentType(ContentType.JSON).body(block)
+                .post("/v1/ratelimit/blocks").then().statusCode(403);
+        given().auth().oauth2(KeycloakTokens.service("secrets")).get("/v1/ratelimit/blocks").then().statusCode(403);
+        // Finding: a password-only token (bob has no TOTP) was honoured
+        given().auth().oauth2(KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null))
+                .get("/v1/ratelimit/policies").then().statusCode(401);
         given().auth().oauth2(auditor).get("/v1/ratelimit/blocks").then().statusCode(200);
         given().auth().oauth2(auditor).get("/v1/ratelimit/policies").then().statusCode(200).body("name", hasItem("fixed-3-per-hour"));
 

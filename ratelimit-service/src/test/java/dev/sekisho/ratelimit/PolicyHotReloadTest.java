@@ -74,7 +74,7 @@ class PolicyHotReloadTest {
 
     /** The listing as an auditor sees it (it needs a token). */
     private static io.restassured.response.Response policies() {
-        return given().auth().oauth2(KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null))
+        return given().auth().oauth2(KeycloakTokens.auditor())
                 .get("/v1/ratelimit/policies");
     }
 }

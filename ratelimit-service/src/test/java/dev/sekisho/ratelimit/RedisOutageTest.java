@@ -82,6 +82,7 @@ class RedisOutageTest {
         String key = unique();
         check("open-100", "open", key).then().statusCode(200).body("degraded", equalTo(false));
 
+        String signalId;
         KillableRedisTestResource.kill();
         try {
             for (int i = 0; i < 30; i++) {
@@ -105,7 +106,7 @@ class RedisOutageTest {
             } finally {
                 channel.shutdownNow();
             }
-            // operators hear of it: one signal to alert-service (sent directly; the outbox lives in the lost Redis)
+            // operators hear of it at once: the outbox lives in the lost Redis, so the signal is also sent directly
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (FakeAlerts.SIGNALS.stream().noneMatch(s -> s.getKind().equals("ratelimit.redis.unavailable"))) {
                 assertTrue(System.nanoTime() < deadline, "no Redis-outage signal reached alert-service");
@@ -114,11 +115,20 @@ class RedisOutageTest {
             var signal = FakeAlerts.SIGNALS.stream().filter(s -> s.getKind().equals("ratelimit.redis.unavailable")).findFirst().orElseThrow();
             assertEquals("ratelimit-service", signal.getService());
             assertEquals(dev.sekisho.alert.v1.Severity.SEVERITY_CRITICAL, signal.getSeverity());
+            signalId = signal.getSignalId();
         } finally {
             KillableRedisTestResource.restart();
         }
 
         awaitRecovered();
+        // and durably: once Redis is back the same signal is stored in the outbox and relayed (alert-service counts
+        // a signal id once, so the direct copy is harmless)
+        String id = signalId;
+        long relayed = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (FakeAlerts.SIGNALS.stream().filter(s -> s.getSignalId().equals(id)).count() < 2) {
+            assertTrue(System.nanoTime() < relayed, "the outage signal never went through the outbox");
+            Thread.sleep(200);
+        }
         String fresh = unique();
         List<Integer> statuses = new java.util.ArrayList<>();
         for (int i = 0; i < 4; i++) {

@@ -5,11 +5,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 
-import dev.sekisho.audit.service.AuditAppender;
-import dev.sekisho.audit.service.EventValidator;
+import dev.sekisho.audit.repository.AuditAppender;
+import dev.sekisho.audit.service.AuditIngest;
 import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.AuditIngestGrpc;
 import dev.sekisho.audit.v1.RecordAck;
@@ -25,24 +24,22 @@ import io.smallrye.mutiny.Uni;
 /**
  * gRPC ingest: one event, or a stream acknowledged in batches as records become durable. A stream is read
  * with explicit flow control: at most {@link #IN_FLIGHT_PER_STREAM} events are requested from the client
- * before earlier ones are durable, so a producer faster than PostgreSQL is slowed down, not buffered.
+ * before earlier ones are durable, so a producer faster than PostgreSQL is slowed down, not buffered. Only callers
+ * holding {@code audit:record} write, and under their own service's name ({@link AuditIngest}); the check waits for
+ * the caller's token without blocking, which {@code @RolesAllowed} on these void methods could not.
  */
 @GrpcService
-@RolesAllowed("service")
 public class AuditIngestGrpcService extends AuditIngestGrpc.AuditIngestImplBase {
 
     static final int IN_FLIGHT_PER_STREAM = 512;
     static final int ACK_BATCH = 500;
 
     @Inject
-    EventValidator validator;
-
-    @Inject
-    AuditAppender appender;
+    AuditIngest ingest;
 
     @Override
     public void record(AuditEvent event, StreamObserver<RecordAck> response) {
-        Uni.createFrom().deferred(() -> appender.append(validator.toRecord(event))).subscribe().with(
+        ingest.emitter().flatMap(service -> ingest.record(event, service)).subscribe().with(
                 ack -> {
                     response.onNext(ack(ack));
                     response.onCompleted();
@@ -56,7 +53,8 @@ public class AuditIngestGrpcService extends AuditIngestGrpc.AuditIngestImplBase 
         ServerCallStreamObserver<RecordBatchAck> out = (ServerCallStreamObserver<RecordBatchAck>) responses;
         out.disableAutoRequest();
         out.request(IN_FLIGHT_PER_STREAM);
-        return new StreamObserver<>() {
+        Uni<String> emitter = ingest.emitter().memoize().indefinitely();
+        EventStream events = new EventStream() {
             private final List<RecordAck> pending = new ArrayList<>();
             private final AtomicInteger inFlight = new AtomicInteger();
             private final AtomicBoolean halfClosed = new AtomicBoolean();
@@ -65,7 +63,7 @@ public class AuditIngestGrpcService extends AuditIngestGrpc.AuditIngestImplBase 
             @Override
             public void onNext(AuditEvent event) {
                 inFlight.incrementAndGet();
-                Uni.createFrom().deferred(() -> appender.append(validator.toRecord(event))).subscribe().with(
+                emitter.flatMap(service -> ingest.record(event, service)).subscribe().with(
                         ack -> acknowledged(ack(ack)),
                         failure -> fail(failure));
             }
@@ -111,7 +109,8 @@ public class AuditIngestGrpcService extends AuditIngestGrpc.AuditIngestImplBase 
                 }
             }
 
-            private void fail(Throwable failure) {
+            @Override
+            void fail(Throwable failure) {
                 synchronized (this) {
                     if (failed.getAndSet(true)) {
                         return;
@@ -124,6 +123,14 @@ public class AuditIngestGrpcService extends AuditIngestGrpc.AuditIngestImplBase 
                 }
             }
         };
+        // the caller's permission is known before the first event: a caller without it hears so at once
+        emitter.subscribe().with(service -> { }, events::fail);
+        return events;
+    }
+
+    /** A stream's events, with its own failure path (also for a refusal that comes before any event). */
+    private abstract static class EventStream implements StreamObserver<AuditEvent> {
+        abstract void fail(Throwable failure);
     }
 
     private static Throwable status(Throwable failure) {

@@ -74,4 +74,9 @@ public class AuditEventEntity {
 
     @Column(nullable = false)
     public byte[] hash;
+
+    /** PostgreSQL keeps microseconds: a time is cut to them before it is hashed, so that the stored row hashes the same. */
+    public static Instant truncateToMicros(Instant instant) {
+        return Instant.ofEpochSecond(instant.getEpochSecond(), instant.getNano() / 1_000 * 1_000);
+    }
 }

@@ -18,8 +18,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
+import dev.sekisho.common.security.Permissions;
 import dev.sekisho.audit.repository.AuditEventEntity;
-import dev.sekisho.audit.service.AuditQuery;
+import dev.sekisho.audit.repository.AuditQuery;
 import dev.sekisho.audit.service.ReadAudit;
 import dev.sekisho.common.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -29,7 +30,7 @@ import io.smallrye.mutiny.Uni;
 /** Reading the audit log: filtered pages newest first, one event, and streaming export as NDJSON or CSV. */
 @Path("/v1/audit")
 @Produces(MediaType.APPLICATION_JSON)
-@RolesAllowed({"auditor", "admin"})
+@RolesAllowed({Permissions.AUDITOR, Permissions.ADMIN})
 public class AuditEventsResource {
 
     public record Actor(String type, String id, String ip, String userAgent, String clientId) {

@@ -7,13 +7,14 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import dev.sekisho.common.security.Permissions;
 import dev.sekisho.audit.service.RetentionJob;
 import io.smallrye.mutiny.Uni;
 
 /** Runs retention now (it also runs every sekisho.audit.retention.interval). */
 @Path("/v1/audit/retention")
 @Produces(MediaType.APPLICATION_JSON)
-@RolesAllowed("admin")
+@RolesAllowed(Permissions.ADMIN)
 public class AuditRetentionResource {
 
     public record RetentionRun(int purged) {

@@ -12,6 +12,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
+import dev.sekisho.common.security.Permissions;
 import dev.sekisho.audit.chain.CheckpointSigner;
 import dev.sekisho.audit.service.ChainVerifier;
 import dev.sekisho.audit.service.ReadAudit;
@@ -41,7 +42,7 @@ public class AuditVerifyResource {
     /** 200 with {@code valid}, or the first bad record; from/to are sequence numbers (default: all). */
     @GET
     @Path("/verify")
-    @RolesAllowed({"auditor", "admin"})
+    @RolesAllowed({Permissions.AUDITOR, Permissions.ADMIN})
     public Uni<ChainVerifier.Result> verify(@QueryParam("from") Long from, @QueryParam("to") Long to) {
         return readAudit.recorded(reader, "verify", Map.of("from", String.valueOf(from), "to", String.valueOf(to)),
                 Uni.createFrom().deferred(() -> verifier.verify(from, to)));

@@ -1,5 +1,6 @@
 package dev.sekisho.audit.service;
 
+import dev.sekisho.audit.repository.AuditAppender;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.sekisho.audit.service;
 
+import dev.sekisho.audit.repository.Pseudonyms;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
@@ -36,7 +37,11 @@ public class EventValidator {
     @Inject
     Pseudonyms pseudonyms;
 
-    public AuditEventEntity toRecord(AuditEvent event) {
+    /**
+     * The record of an event as its emitter sent it, but for who emitted it: {@code service} is the caller's
+     * verified identity, never what the payload claims.
+     */
+    public AuditEventEntity toRecord(AuditEvent event, String emittingService) {
         AuditEventEntity e = new AuditEventEntity();
         e.eventId = uuid(event.getEventId());
         if (!event.hasOccurredAt() || event.getOccurredAt().getSeconds() <= 0) {
@@ -46,7 +51,7 @@ public class EventValidator {
         if (occurred.isAfter(Instant.now().plus(settings.maxClockSkew()))) {
             throw bad("occurred_at is further in the future than the allowed clock skew");
         }
-        e.occurredAt = truncateToMicros(occurred);
+        e.occurredAt = AuditEventEntity.truncateToMicros(occurred);
         if (!event.hasActor() || event.getActor().getType() == ActorType.ACTOR_TYPE_UNSPECIFIED
                 || event.getActor().getType() == ActorType.UNRECOGNIZED) {
             throw bad("actor.type is required");
@@ -67,7 +72,7 @@ public class EventValidator {
         }
         e.outcome = event.getOutcome().name().substring("OUTCOME_".length()).toLowerCase(Locale.ROOT);
         e.reason = text("reason", event.getReason(), 1024, false);
-        e.service = text("service", event.getService(), 64, true);
+        e.service = text("service", emittingService, 64, true);
         e.traceId = text("trace_id", event.getTraceId(), 64, false);
         e.attributes = attributes(event.getAttributesMap());
         return e;
@@ -133,10 +138,6 @@ public class EventValidator {
             throw bad(field + " contains a NUL character"); // PostgreSQL text cannot hold one
         }
         return value == null ? "" : value;
-    }
-
-    static Instant truncateToMicros(Instant instant) {
-        return Instant.ofEpochSecond(instant.getEpochSecond(), instant.getNano() / 1_000 * 1_000);
     }
 
     private static ProblemException bad(String detail) {

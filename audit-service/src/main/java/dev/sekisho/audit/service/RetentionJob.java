@@ -1,5 +1,6 @@
 package dev.sekisho.audit.service;
 
+import dev.sekisho.audit.repository.AuditAppender;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -112,7 +113,7 @@ public class RetentionJob {
     private Uni<Integer> purge(Mutiny.Session session, long purgeId, List<AuditEventEntity> expired, Instant now) {
         PurgeEntity purge = new PurgeEntity();
         purge.id = purgeId;
-        purge.purgedAt = EventValidator.truncateToMicros(now);
+        purge.purgedAt = AuditEventEntity.truncateToMicros(now);
         purge.records = expired.size();
         purge.digest = digest(expired.stream().map(e -> tombstone(e, purgeId)).toList());
         purge.keyId = signer.keyId();

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import dev.sekisho.peers.CallPolicy;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -24,15 +25,12 @@ public interface AuthSettings {
     Duration keycloakTimeout();
 
     /**
-     * When true (the default), a login counts only if Keycloak checked a one-time code ({@code otp} in the token's
-     * amr): Keycloak's direct grant asks for a code only from users who have one, so auth-service refuses the others.
+     * Suite-wide, set in libs/common: a person's token counts only if Keycloak checked a one-time code ({@code otp} in
+     * its amr). Every service's TokenVerifier refuses other people's tokens; logins and refreshes here refuse to mint
+     * them.
      */
     @WithDefault("true")
     boolean mfaRequired();
-
-    /** For realms without the amr mapper: how long Keycloak's admin-API answer "this user has TOTP" is reused. */
-    @WithDefault("60s")
-    Duration mfaCacheTtl();
 
     /**
      * Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks). The client address is the last
@@ -50,7 +48,26 @@ public interface AuthSettings {
     /** ext_authz: ask ratelimit-service for this policy (keyed by the token's subject) on every allowed request. */
     Optional<String> gatewayRatePolicy();
 
-    interface LoginBudget {
+    /** ext_authz's budget call to ratelimit-service ({@code sekisho.auth.gateway-budget.timeout}, breaker, bulkhead). */
+    GatewayBudget gatewayBudget();
+
+    /** ext_authz's API-key checks at secrets-service. */
+    ApiKeys apiKeys();
+
+    interface GatewayBudget extends CallPolicy {
+        @Override
+        @WithDefault("300ms")
+        Duration timeout();
+    }
+
+    interface ApiKeys extends CallPolicy {
+        @Override
+        @WithDefault("300ms")
+        Duration timeout();
+    }
+
+    /** The login attempt budget's call to ratelimit-service, and what happens when it cannot be decided. */
+    interface LoginBudget extends CallPolicy {
         /** Turn the attempt budget off (tests of other behaviour, or a deployment without ratelimit-service). */
         @WithDefault("true")
         boolean enabled();
@@ -63,6 +80,7 @@ public interface AuthSettings {
         String domain();
 
         /** How long auth-service waits for ratelimit-service. */
+        @Override
         @WithDefault("200ms")
         Duration timeout();
 

@@ -1,21 +1,11 @@
 package dev.sekisho.auth.grpc;
 
-import java.util.Map;
-
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.jwt.JsonWebToken;
-
 import com.google.protobuf.Timestamp;
 
-import dev.sekisho.audit.v1.ActorType;
-import dev.sekisho.audit.v1.Outcome;
-import dev.sekisho.peers.SecurityEvents;
-import dev.sekisho.auth.review.AccessReview;
-import dev.sekisho.auth.token.InvalidToken;
-import dev.sekisho.auth.token.TokenVerifier;
-import dev.sekisho.auth.token.VerifiedToken;
+import dev.sekisho.auth.service.UserDisabling;
 import dev.sekisho.auth.v1.Auth;
 import dev.sekisho.auth.v1.DisableUserRequest;
 import dev.sekisho.auth.v1.DisableUserResponse;
@@ -23,10 +13,15 @@ import dev.sekisho.auth.v1.IntrospectRequest;
 import dev.sekisho.auth.v1.IntrospectResponse;
 import dev.sekisho.common.problem.GrpcProblems;
 import dev.sekisho.common.problem.ProblemException;
+import dev.sekisho.common.security.InvalidToken;
+import dev.sekisho.common.security.Permissions;
+import dev.sekisho.common.security.TokenVerifier;
+import dev.sekisho.common.security.VerifiedToken;
+import dev.sekisho.peers.SecurityEvents.Who;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /** auth-service's API for the other services: local introspection, and disabling a user (alert playbooks). */
 @GrpcService
@@ -36,17 +31,14 @@ public class AuthGrpcService implements Auth {
     TokenVerifier verifier;
 
     @Inject
-    AccessReview review;
+    UserDisabling disabling;
 
     @Inject
-    SecurityEvents events;
-
-    @Inject
-    JsonWebToken caller;
+    CurrentIdentityAssociation identities;
 
     /** An inactive token is an answer (active=false with a reason), not an error; only a missing token is one. */
     @Override
-    @RolesAllowed("service")
+    @RolesAllowed(Permissions.AUTH_INTROSPECT)
     public Uni<IntrospectResponse> introspect(IntrospectRequest request) {
         if (request.getToken().isEmpty()) {
             return Uni.createFrom().failure(GrpcProblems.invalidArgument("token is required"));
@@ -60,14 +52,10 @@ public class AuthGrpcService implements Auth {
     }
 
     @Override
-    @RolesAllowed({"service", "admin"})
+    @RolesAllowed({Permissions.AUTH_DISABLE_USER, Permissions.ADMIN})
     public Uni<DisableUserResponse> disableUser(DisableUserRequest request) {
-        return Uni.createFrom().item(() -> review.disable(request.getUser()))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .call(disabled -> events.audit("auth.user.disabled",
-                        new SecurityEvents.Who(ActorType.ACTOR_TYPE_SERVICE, caller.getName(), "", "", caller.getClaim("azp")),
-                        "user", disabled.userId(), Outcome.OUTCOME_SUCCESS, request.getReason(),
-                        Map.of("username", disabled.username(), "was_enabled", String.valueOf(disabled.wasEnabled()))))
+        return identities.getDeferredIdentity()
+                .flatMap(caller -> disabling.disable(request.getUser(), request.getReason(), Who.of(caller, "", "")))
                 .map(disabled -> DisableUserResponse.newBuilder().setUserId(disabled.userId())
                         .setWasEnabled(disabled.wasEnabled()).build())
                 .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));

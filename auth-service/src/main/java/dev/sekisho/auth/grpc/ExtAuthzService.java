@@ -1,6 +1,5 @@
 package dev.sekisho.auth.grpc;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -13,19 +12,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.sekisho.audit.v1.ActorType;
 import dev.sekisho.audit.v1.Outcome;
+import dev.sekisho.auth.client.RatelimitClient;
+import dev.sekisho.auth.client.SecretsClient;
 import dev.sekisho.auth.config.AuthSettings;
-import dev.sekisho.auth.peers.CallerContext;
+import dev.sekisho.peers.CallerContext;
 import dev.sekisho.peers.SecurityEvents;
 import dev.sekisho.peers.SecurityEvents.Who;
-import dev.sekisho.auth.token.InvalidToken;
-import dev.sekisho.auth.token.TokenVerifier;
+import dev.sekisho.common.security.InvalidToken;
+import dev.sekisho.common.security.TokenVerifier;
 import dev.sekisho.common.problem.Problem;
 import dev.sekisho.common.problem.ProblemType;
-import dev.sekisho.peers.ServiceToken;
 import dev.sekisho.ratelimit.v1.CheckRequest;
 import dev.sekisho.ratelimit.v1.Key;
-import dev.sekisho.ratelimit.v1.MutinyRateLimiterGrpc;
-import dev.sekisho.secrets.v1.MutinySecretsGrpc;
 import dev.sekisho.secrets.v1.VerifyApiKeyRequest;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
@@ -37,7 +35,6 @@ import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.grpc.Status;
-import io.quarkus.grpc.GrpcClient;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 
@@ -56,7 +53,6 @@ public class ExtAuthzService implements Authorization {
     static final List<String> IDENTITY_HEADERS = List.of("x-sekisho-subject", "x-sekisho-username", "x-sekisho-roles",
             "x-sekisho-client", "x-sekisho-auth");
     private static final Logger LOG = Logger.getLogger(ExtAuthzService.class);
-    private static final Duration PEER_TIMEOUT = Duration.ofMillis(300);
 
     @Inject
     TokenVerifier verifier;
@@ -67,17 +63,15 @@ public class ExtAuthzService implements Authorization {
     @Inject
     AuthSettings settings;
 
-    @Inject
-    ServiceToken serviceToken;
 
     @Inject
     ObjectMapper json;
 
-    @GrpcClient("ratelimit")
-    MutinyRateLimiterGrpc.MutinyRateLimiterStub ratelimit;
+    @Inject
+    RatelimitClient ratelimit;
 
-    @GrpcClient("secrets")
-    MutinySecretsGrpc.MutinySecretsStub secrets;
+    @Inject
+    SecretsClient secrets;
 
     /** Who a request was authenticated as. */
     record Caller(String subject, String username, List<String> roles, String client, String method) {
@@ -126,9 +120,8 @@ public class ExtAuthzService implements Authorization {
         if (apiKey.length() > 512) {
             return Uni.createFrom().failure(new InvalidToken("malformed API key"));
         }
-        return secrets.withCallCredentials(serviceToken.credentials())
-                .verifyApiKey(VerifyApiKeyRequest.newBuilder().setApiKey(apiKey).setSourceIp(ip).build())
-                .ifNoItem().after(PEER_TIMEOUT).fail()
+        VerifyApiKeyRequest request = VerifyApiKeyRequest.newBuilder().setApiKey(apiKey).setSourceIp(ip).build();
+        return Uni.createFrom().deferred(() -> secrets.verifyApiKey(request))
                 .emitOn(CallerContext.current())
                 .map(r -> {
                     if (!r.getValid()) {
@@ -143,11 +136,9 @@ public class ExtAuthzService implements Authorization {
         if (settings.gatewayRatePolicy().isEmpty()) {
             return Uni.createFrom().nullItem();
         }
-        // no token: decisions are open to the service network (as for Envoy), so the gateway's budget does not depend
-        // on Keycloak, which may be down while tokens are still verified from cached keys
-        return ratelimit.check(CheckRequest.newBuilder().setPolicy(settings.gatewayRatePolicy().get())
-                        .addKeys(Key.newBuilder().setName("subject").setValue(who.subject())).build())
-                .ifNoItem().after(PEER_TIMEOUT).fail()
+        CheckRequest request = CheckRequest.newBuilder().setPolicy(settings.gatewayRatePolicy().get())
+                .addKeys(Key.newBuilder().setName("subject").setValue(who.subject())).build();
+        return Uni.createFrom().deferred(() -> ratelimit.gatewayBudget(request))
                 .emitOn(CallerContext.current())
                 .map(r -> r.getAllowed() ? null : String.valueOf(Math.max(1, r.getRetryAfter().getSeconds())));
     }

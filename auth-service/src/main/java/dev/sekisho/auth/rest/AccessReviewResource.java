@@ -1,7 +1,5 @@
 package dev.sekisho.auth.rest;
 
-import java.time.Duration;
-import java.util.Map;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -15,21 +13,21 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
-import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
-import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.auth.config.AuthSettings;
-import dev.sekisho.peers.SecurityEvents;
 import dev.sekisho.peers.SecurityEvents.Who;
-import dev.sekisho.auth.login.ClientAddress;
-import dev.sekisho.auth.review.AccessReview;
-import dev.sekisho.auth.review.AccessReview.Disabled;
-import dev.sekisho.auth.review.AccessReview.Review;
-import dev.sekisho.alert.v1.Severity;
+import dev.sekisho.auth.rest.ClientAddress;
+import dev.sekisho.auth.service.AccessReview;
+import dev.sekisho.auth.service.AccessReview.Disabled;
+import dev.sekisho.auth.service.AccessReview.Review;
+import dev.sekisho.auth.service.UserDisabling;
+import dev.sekisho.common.security.Permissions;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 
-/** The access review and the admin's emergency brake. Runs on worker threads (Keycloak's admin client blocks). */
+/** The access review and the admin's emergency brake (the service classes run Keycloak's blocking admin client on workers). */
 @Path("/v1/auth")
 @Produces(MediaType.APPLICATION_JSON)
 public class AccessReviewResource {
@@ -38,44 +36,34 @@ public class AccessReviewResource {
     AccessReview review;
 
     @Inject
-    SecurityEvents events;
-
-    @Inject
     AuthSettings settings;
 
     @Inject
-    JsonWebToken caller;
+    SecurityIdentity caller;
+
+    @Inject
+    UserDisabling disabling;
 
     @Inject
     ClientAddress clientAddress;
 
     @GET
     @Path("/access-review")
-    @RolesAllowed({"auditor", "admin"})
+    @RolesAllowed({Permissions.AUDITOR, Permissions.ADMIN})
     @Operation(summary = "Every user with roles, MFA and last login; flags inactive users and users without MFA")
-    public Review accessReview(@QueryParam("inactive-days") @Min(1) @Max(3650) Integer inactiveDays, HttpServerRequest http) {
-        Review result = review.review(inactiveDays == null ? settings.inactiveDays() : inactiveDays);
-        events.audit("auth.access-review.read", who(http), "access-review", "", Outcome.OUTCOME_SUCCESS, "",
-                Map.of("users", String.valueOf(result.users()), "flagged", String.valueOf(result.flagged())))
-                .await().atMost(Duration.ofSeconds(5));
-        return result;
+    public Uni<Review> accessReview(@QueryParam("inactive-days") @Min(1) @Max(3650) Integer inactiveDays, HttpServerRequest http) {
+        return review.read(inactiveDays == null ? settings.inactiveDays() : inactiveDays, who(http));
     }
 
     @POST
     @Path("/users/{user}/disable")
-    @RolesAllowed("admin")
-    @Operation(summary = "Disable a user in Keycloak, end their sessions and deny their tokens")
-    public Disabled disable(@PathParam("user") String user, HttpServerRequest http) {
-        Disabled disabled = review.disable(user);
-        events.audit("auth.user.disabled", who(http), "user", disabled.userId(), Outcome.OUTCOME_SUCCESS, "",
-                Map.of("username", disabled.username(), "was_enabled", String.valueOf(disabled.wasEnabled())))
-                .call(() -> events.signal("auth.user.disabled", Severity.SEVERITY_WARNING,
-                        "user disabled by " + caller.getName(), Map.of("user", disabled.username())))
-                .await().atMost(Duration.ofSeconds(5));
-        return disabled;
+    @RolesAllowed(Permissions.ADMIN)
+    @Operation(summary = "Disable a user in Keycloak, end their sessions and deny their tokens in every service")
+    public Uni<Disabled> disable(@PathParam("user") String user, HttpServerRequest http) {
+        return disabling.disable(user, "", who(http));
     }
 
     private Who who(HttpServerRequest http) {
-        return Who.user(caller.getName(), clientAddress.of(http), http.getHeader("User-Agent"));
+        return Who.of(caller, clientAddress.of(http), http.getHeader("User-Agent"));
     }
 }

@@ -22,20 +22,10 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-import dev.sekisho.audit.v1.Outcome;
-import dev.sekisho.peers.SecurityEvents;
-import dev.sekisho.peers.SecurityEvents.Who;
-import dev.sekisho.auth.keycloak.GrantRejected;
-import dev.sekisho.auth.keycloak.Keycloak;
-import dev.sekisho.auth.keycloak.TokenSet;
-import dev.sekisho.auth.login.ClientAddress;
-import dev.sekisho.auth.login.Logins;
-import dev.sekisho.auth.token.InvalidToken;
-import dev.sekisho.auth.token.Revocations;
-import dev.sekisho.auth.token.TokenVerifier;
-import dev.sekisho.auth.token.VerifiedToken;
-import dev.sekisho.common.problem.ProblemException;
-import dev.sekisho.common.problem.ProblemType;
+import dev.sekisho.auth.client.TokenSet;
+import dev.sekisho.auth.service.Logins;
+import dev.sekisho.auth.service.Sessions;
+import dev.sekisho.common.security.TokenVerifier;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -87,16 +77,7 @@ public class TokenResource {
     Logins logins;
 
     @Inject
-    Keycloak keycloak;
-
-    @Inject
-    TokenVerifier verifier;
-
-    @Inject
-    Revocations revocations;
-
-    @Inject
-    SecurityEvents events;
+    Sessions sessions;
 
     @Inject
     ClientAddress clientAddress;
@@ -115,67 +96,26 @@ public class TokenResource {
     @Path("/refresh")
     @Operation(summary = "Exchange a refresh token for new tokens")
     public Uni<TokenResponse> refresh(@NotNull @Valid RefreshRequest request, HttpServerRequest http) {
-        return keycloak.refresh(request.refreshToken())
-                .call(tokens -> {
-                    VerifiedToken who = verifier.parse(tokens.accessToken());
-                    return events.audit("auth.token.refreshed", Who.user(who.username(), ip(http), http.getHeader(HttpHeaders.USER_AGENT)),
-                            "user", who.subject(), Outcome.OUTCOME_SUCCESS, "", Map.of());
-                })
-                .onFailure(GrantRejected.class).call(e -> events.audit("auth.token.refresh-failed",
-                        new Who(dev.sekisho.audit.v1.ActorType.ACTOR_TYPE_ANONYMOUS, "", ip(http), http.getHeader(HttpHeaders.USER_AGENT), ""),
-                        "token", "", Outcome.OUTCOME_FAILURE, ((GrantRejected) e).reason(), Map.of()))
-                .onFailure(GrantRejected.class).transform(e -> new ProblemException(ProblemType.UNAUTHORIZED,
-                        "The refresh token is not valid (expired, revoked or ended by a logout)."))
-                .onFailure().transform(Logins::toProblem)
-                .map(TokenResponse::of);
+        return sessions.refresh(request.refreshToken(), ip(http), http.getHeader(HttpHeaders.USER_AGENT)).map(TokenResponse::of);
     }
 
-    /**
-     * Ends a session: the refresh token is revoked at Keycloak, and the access token presented as bearer is denied
-     * by every auth-service instance until it expires.
-     */
     @POST
     @Path("/logout")
-    @Operation(summary = "Revoke the refresh token and deny the bearer access token until it expires")
+    @Operation(summary = "Revoke the refresh token and deny the bearer access token in every service until it expires")
     public Uni<Map<String, Object>> logout(LogoutRequest request, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             HttpServerRequest http) {
-        String refresh = request == null ? null : request.refreshToken();
-        String bearer = TokenVerifier.bearer(authorization);
-        if ((refresh == null || refresh.isBlank()) && bearer == null) {
-            throw ProblemException.badRequest("Send the access token as bearer, the refresh token in the body, or both.");
-        }
-        VerifiedToken token;
-        try {
-            token = bearer == null ? null : verifier.parse(bearer);
-        } catch (InvalidToken e) {
-            throw new ProblemException(ProblemType.UNAUTHORIZED, "The access token is not valid: " + e.getMessage());
-        }
-        Uni<Void> denyAccess = token == null ? Uni.createFrom().voidItem() : revocations.revokeToken(token.tokenId(), token.expiresAt());
-        Uni<Void> endSession = refresh == null || refresh.isBlank() ? Uni.createFrom().voidItem()
-                : keycloak.logout(refresh).onFailure(GrantRejected.class).recoverWithNull();
-        Who who = token == null ? new Who(dev.sekisho.audit.v1.ActorType.ACTOR_TYPE_ANONYMOUS, "", ip(http), http.getHeader(HttpHeaders.USER_AGENT), "")
-                : Who.user(token.username(), ip(http), http.getHeader(HttpHeaders.USER_AGENT));
-        return denyAccess.chain(() -> endSession)
-                .call(() -> events.audit("auth.logout", who, "session", token == null ? "" : token.subject(), Outcome.OUTCOME_SUCCESS, "",
-                        token == null ? Map.of() : Map.of("jti", String.valueOf(token.tokenId()))))
-                .onFailure().transform(Logins::toProblem)
-                .replaceWith(() -> Map.<String, Object>of("revoked", true,
-                        "access_token_denied_until", token == null ? "" : token.expiresAt().toString()));
+        return sessions.logout(request == null ? null : request.refreshToken(), TokenVerifier.bearer(authorization), ip(http),
+                        http.getHeader(HttpHeaders.USER_AGENT))
+                .map(done -> Map.<String, Object>of("revoked", true,
+                        "access_token_denied_until", done.accessDeniedUntil() == null ? "" : done.accessDeniedUntil().toString()));
     }
 
     @POST
     @Path("/service-token")
     @Operation(summary = "Client credentials: a token for a machine client")
     public Uni<TokenResponse> serviceToken(@NotNull @Valid ServiceTokenRequest request, HttpServerRequest http) {
-        Who who = Who.client(request.clientId(), ip(http), http.getHeader(HttpHeaders.USER_AGENT));
-        return keycloak.clientCredentials(request.clientId(), request.clientSecret(), request.scope())
-                .call(t -> events.audit("auth.service-token.issued", who, "client", request.clientId(), Outcome.OUTCOME_SUCCESS, "", Map.of()))
-                .onFailure(GrantRejected.class).call(e -> events.audit("auth.service-token.failed", who, "client",
-                        request.clientId(), Outcome.OUTCOME_FAILURE, ((GrantRejected) e).reason(), Map.of()))
-                .onFailure(GrantRejected.class).transform(e -> new ProblemException(ProblemType.INVALID_CREDENTIALS,
-                        "The client id or secret is not valid."))
-                .onFailure().transform(Logins::toProblem)
-                .map(TokenResponse::of);
+        return sessions.serviceToken(request.clientId(), request.clientSecret(), request.scope(), ip(http),
+                http.getHeader(HttpHeaders.USER_AGENT)).map(TokenResponse::of);
     }
 
     private String ip(HttpServerRequest http) {

@@ -91,7 +91,7 @@ public final class AuditBenchmark {
             channel.shutdownNow();
             System.out.printf("filled to %,d events in %.0f s more%n", EVENTS, (System.nanoTime() - start) / 1e9);
 
-            String auditor = KeycloakTokens.user(KeycloakTokens.BOB, KeycloakTokens.BOB_PASSWORD, null);
+            String auditor = KeycloakTokens.auditor();
             HttpClient http = HttpClient.newHttpClient();
             start = System.nanoTime();
             HttpResponse<String> verify = http.send(get(audit.url() + "/v1/audit/verify", auditor), HttpResponse.BodyHandlers.ofString());

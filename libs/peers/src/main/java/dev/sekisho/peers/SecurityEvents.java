@@ -18,7 +18,9 @@ import dev.sekisho.audit.v1.ActorType;
 import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.audit.v1.Resource;
+import dev.sekisho.common.security.VerifiedToken;
 import io.opentelemetry.api.trace.Span;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -46,6 +48,27 @@ public class SecurityEvents {
         public static Who client(String clientId, String ip, String userAgent) {
             return new Who(ActorType.ACTOR_TYPE_SERVICE, clientId, ip, userAgent, clientId);
         }
+
+        public static Who anonymous(String ip, String userAgent) {
+            return new Who(ActorType.ACTOR_TYPE_ANONYMOUS, "", ip, userAgent, "");
+        }
+
+        /** The caller of a verified token: a machine by its client id, a person by username. */
+        public static Who of(VerifiedToken token, String ip, String userAgent) {
+            if (token == null) {
+                return anonymous(ip, userAgent);
+            }
+            return token.isServiceAccount() ? client(token.clientId(), ip, userAgent)
+                    : new Who(ActorType.ACTOR_TYPE_USER, token.actorId(), ip, userAgent, token.clientId() == null ? "" : token.clientId());
+        }
+
+        /**
+         * Who acted, from the caller's verified identity: the one way every service names its actors (never from
+         * a payload, never from raw claims).
+         */
+        public static Who of(SecurityIdentity identity, String ip, String userAgent) {
+            return of(VerifiedToken.of(identity), ip, userAgent);
+        }
     }
 
     public Uni<Void> audit(String action, Who who, String resourceType, String resourceId, Outcome outcome, String reason,
@@ -64,11 +87,21 @@ public class SecurityEvents {
                 .setTraceId(traceId())
                 .putAllAttributes(attributes)
                 .build();
-        return outbox.put(AuditDelivery.STREAM, event.toByteArray()).replaceWithVoid();
+        return outbox.put(AuditDelivery.STREAM, event.toByteArray());
     }
 
     public Uni<Void> signal(String kind, Severity severity, String summary, Map<String, String> labels) {
-        SecuritySignal signal = SecuritySignal.newBuilder()
+        return signal(signalOf(kind, severity, summary, labels));
+    }
+
+    /** Stores a signal built with {@link #signalOf} for delivery to alert-service. */
+    public Uni<Void> signal(SecuritySignal signal) {
+        return outbox.put(SignalDelivery.STREAM, signal.toByteArray());
+    }
+
+    /** A signal with its own id, from this service, now, in the current trace. */
+    public SecuritySignal signalOf(String kind, Severity severity, String summary, Map<String, String> labels) {
+        return SecuritySignal.newBuilder()
                 .setSignalId(UUID.randomUUID().toString())
                 .setKind(kind)
                 .setSeverity(severity)
@@ -78,7 +111,6 @@ public class SecurityEvents {
                 .setSummary(summary)
                 .setTraceId(traceId())
                 .build();
-        return outbox.put(SignalDelivery.STREAM, signal.toByteArray()).replaceWithVoid();
     }
 
     private static Timestamp now() {

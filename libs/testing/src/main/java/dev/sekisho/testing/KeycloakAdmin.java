@@ -58,8 +58,13 @@ public final class KeycloakAdmin {
                 .then().statusCode(201);
     }
 
-    /** A user to create: with a TOTP credential when {@code totpSecret} is not null, with realm role operator. */
-    public record NewUser(String username, String password, String totpSecret) {
+    /** A user to create: with a TOTP credential when {@code totpSecret} is not null, with the given realm roles. */
+    public record NewUser(String username, String password, String totpSecret, List<String> roles) {
+
+        /** An operator, the role most tests' users need. */
+        public NewUser(String username, String password, String totpSecret) {
+            this(username, password, totpSecret, List.of("operator"));
+        }
     }
 
     /** Creates users in the realm (Keycloak's partial import; users that exist already are left as they are). */
@@ -74,7 +79,7 @@ public final class KeycloakAdmin {
                         "credentialData", "{\"subType\":\"totp\",\"digits\":6,\"counter\":0,\"period\":30,\"algorithm\":\"HmacSHA1\"}"));
             }
             representations.add(Map.of("username", user.username(), "enabled", true, "email", user.username() + "@test.local",
-                    "emailVerified", true, "firstName", "Test", "lastName", "User", "realmRoles", List.of("operator"),
+                    "emailVerified", true, "firstName", "Test", "lastName", "User", "realmRoles", user.roles(),
                     "credentials", credentials));
         }
         given().auth().oauth2(masterToken()).contentType("application/json")

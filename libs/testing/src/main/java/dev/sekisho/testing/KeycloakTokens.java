@@ -25,13 +25,22 @@ public final class KeycloakTokens {
     public static final String DEMO_PASSWORD = "Sekisho-Demo-2026";
     public static final String DEMO_TOTP = "sekisho-demo-totp-secret";
 
+    /** An auditor with TOTP, created by the tests (the realm's bob has no MFA, so his tokens are refused everywhere). */
+    public static final String AUDITOR = "test-auditor";
+    public static final String AUDITOR_PASSWORD = "Sekisho-Test-Auditor-2026";
+    public static final String AUDITOR_TOTP = "sekisho-test-auditor-totp-secret";
+    /** Keycloak's tokens live 300 s; one is reused for 200 s so that tests do not wait for fresh TOTP codes. */
+    private static final long REUSE_MILLIS = 200_000;
+    /** JVM-wide (system properties), as Quarkus loads test helpers in more than one class loader. */
+    private static final String AUDITOR_TOKEN = "sekisho.testing.auditor-token";
+
     private static final Pattern ACCESS_TOKEN = Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private KeycloakTokens() {
     }
 
-    /** A service account's token (client svc-<service>, role service). */
+    /** A service account's token (client svc-<service>, with that service's permissions in the realm). */
     public static String service(String service) {
         return token(Map.of("grant_type", "client_credentials", "client_id", "svc-" + service,
                 "client_secret", "svc-" + service + "-dev-secret"));
@@ -45,6 +54,24 @@ public final class KeycloakTokens {
             form.put("totp", Totp.fresh(totpSecret));
         }
         return token(form);
+    }
+
+    /**
+     * A token of an auditor who logged in with password and TOTP, as every service requires of a person. The user is
+     * created on first use; the token is shared for a while (each login spends a one-time code).
+     */
+    public static String auditor() {
+        synchronized (System.getProperties()) {
+            long now = System.currentTimeMillis();
+            String[] known = System.getProperty(AUDITOR_TOKEN, "0 -").split(" ", 2);
+            if (now - Long.parseLong(known[0]) > REUSE_MILLIS) {
+                KeycloakAdmin.importUsers(java.util.List.of(
+                        new KeycloakAdmin.NewUser(AUDITOR, AUDITOR_PASSWORD, AUDITOR_TOTP, java.util.List.of("auditor"))));
+                known = new String[] {String.valueOf(now), user(AUDITOR, AUDITOR_PASSWORD, AUDITOR_TOTP)};
+                System.setProperty(AUDITOR_TOKEN, known[0] + " " + known[1]);
+            }
+            return known[1];
+        }
     }
 
     private static String token(Map<String, String> form) {

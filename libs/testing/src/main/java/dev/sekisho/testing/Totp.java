@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.Set;
 
 import javax.crypto.Mac;
@@ -16,7 +15,8 @@ public final class Totp {
     public static final int PERIOD_SECONDS = 30;
     public static final int DIGITS = 6;
 
-    private static final Set<String> ISSUED = new HashSet<>();
+    /** Codes handed out, JVM-wide: Quarkus loads test helpers in more than one class loader. */
+    private static final String ISSUED = "sekisho.testing.totp-issued.";
 
     private Totp() {
     }
@@ -48,13 +48,13 @@ public final class Totp {
 
     /**
      * A code this JVM has not handed out before for the secret, waiting for the next time step if needed:
-     * Keycloak accepts each code once, so two tests must not share one.
+     * Keycloak accepts each code once, so two tests (or two class loaders of one test run) must not share one.
      */
     public static String fresh(String keycloakSecret) {
         while (true) {
             String code = now(keycloakSecret);
-            synchronized (ISSUED) {
-                if (ISSUED.add(keycloakSecret + ":" + code)) {
+            synchronized (System.getProperties()) {
+                if (System.getProperties().putIfAbsent(ISSUED + keycloakSecret + ":" + code, "1") == null) {
                     return code;
                 }
             }

@@ -46,6 +46,14 @@ public interface RateLimitSettings {
     @WithDefault("100000")
     long localCacheSize();
 
+    /**
+     * Domains Sekisho itself spends (the login budget), decided only for callers whose verified token has
+     * {@code ratelimit:decide:<domain>}, in addition to those marked {@code protected: true} in their policy file.
+     * Everything else stays open to Envoy, as its protocol requires.
+     */
+    @WithDefault("auth")
+    List<String> protectedDomains();
+
     /** Input limits: anything beyond them is INVALID_ARGUMENT / 400. */
     Limits limits();
 

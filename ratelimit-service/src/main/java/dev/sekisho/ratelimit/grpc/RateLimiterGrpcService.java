@@ -12,7 +12,8 @@ import com.google.protobuf.Timestamp;
 
 import dev.sekisho.common.problem.GrpcProblems;
 import dev.sekisho.common.problem.ProblemException;
-import dev.sekisho.ratelimit.limiter.BlockStore;
+import dev.sekisho.common.security.Permissions;
+import dev.sekisho.ratelimit.repository.BlockStore;
 import dev.sekisho.ratelimit.policy.PolicyRegistry;
 import dev.sekisho.ratelimit.policy.Rule;
 import dev.sekisho.ratelimit.service.BlockCommands;
@@ -64,7 +65,7 @@ public class RateLimiterGrpcService implements RateLimiter {
     }
 
     @Override
-    @RolesAllowed({"admin", "service"})
+    @RolesAllowed({Permissions.ADMIN, Permissions.RATELIMIT_BLOCK})
     public Uni<BlockResponse> block(BlockRequest request) {
         Duration duration = Duration.ofSeconds(request.getDuration().getSeconds(), request.getDuration().getNanos());
         return blocks.block(type(request.getIdentity()), request.getIdentity().getValue(), duration, request.getReason())
@@ -73,7 +74,7 @@ public class RateLimiterGrpcService implements RateLimiter {
     }
 
     @Override
-    @RolesAllowed({"admin", "service"})
+    @RolesAllowed({Permissions.ADMIN, Permissions.RATELIMIT_BLOCK})
     public Uni<UnblockResponse> unblock(UnblockRequest request) {
         return blocks.unblock(type(request.getIdentity()), request.getIdentity().getValue())
                 .map(removed -> UnblockResponse.newBuilder().setRemoved(removed).build())
@@ -81,7 +82,7 @@ public class RateLimiterGrpcService implements RateLimiter {
     }
 
     @Override
-    @RolesAllowed({"admin", "auditor", "service"})
+    @RolesAllowed({Permissions.ADMIN, Permissions.AUDITOR, Permissions.RATELIMIT_READ})
     public Uni<ListPoliciesResponse> listPolicies(ListPoliciesRequest request) {
         ListPoliciesResponse.Builder response = ListPoliciesResponse.newBuilder();
         policies.current().namedRules().stream().sorted(java.util.Comparator.comparing(Rule::name))
@@ -90,7 +91,7 @@ public class RateLimiterGrpcService implements RateLimiter {
     }
 
     @Override
-    @RolesAllowed({"admin", "auditor", "service"})
+    @RolesAllowed({Permissions.ADMIN, Permissions.AUDITOR, Permissions.RATELIMIT_READ})
     public Uni<ListBlocksResponse> listBlocks(ListBlocksRequest request) {
         return Uni.createFrom().deferred(() -> {
             String type = request.getType() == IdentityType.IDENTITY_TYPE_UNSPECIFIED ? null : typeName(request.getType());

@@ -8,10 +8,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 /**
  * One policy file as written: Envoy's reference rate-limit config format (domain, nested descriptors,
  * rate_limit with unit and requests_per_unit, shadow_mode, unlimited, replaces) plus Sekisho's extensions in
- * rate_limit: algorithm, per (any window), burst, fail_mode and per-tenant overrides. Constructors reject what
- * cannot be right; Jackson reports where in the file it was.
+ * rate_limit: algorithm, per (any window), burst, fail_mode and per-tenant overrides, and {@code protected: true}
+ * on a domain that only callers with {@code ratelimit:decide:<domain>} may spend. Constructors reject what cannot be
+ * right; Jackson reports where in the file it was.
  */
-public record PolicyFile(String domain, List<Descriptor> descriptors) {
+public record PolicyFile(String domain, List<Descriptor> descriptors, @JsonProperty("protected") Boolean protectedDomain) {
 
     public PolicyFile {
         if (domain == null || domain.isBlank()) {

@@ -99,7 +99,7 @@ public final class PolicyLoader {
     }
 
     private void compile(String file, PolicyFile parsed, PolicySet.Builder builder) throws InvalidPolicyException {
-        if (!builder.domain(parsed.domain())) {
+        if (!builder.domain(parsed.domain(), Boolean.TRUE.equals(parsed.protectedDomain()))) {
             throw new InvalidPolicyException(file, 0, "domain '" + parsed.domain() + "' is defined by another file too");
         }
         walk(file, parsed.domain(), parsed.descriptors(), List.of(), builder);

@@ -3,9 +3,11 @@ package dev.sekisho.ratelimit.policy;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Every loaded domain as a descriptor tree, and the named rules. Immutable: a reload builds a new set and swaps
@@ -30,14 +32,21 @@ public final class PolicySet {
     public record Entry(String key, String value) {
     }
 
-    public static final PolicySet EMPTY = new PolicySet(Map.of(), Map.of());
+    public static final PolicySet EMPTY = new PolicySet(Map.of(), Map.of(), Set.of());
 
     private final Map<String, Node> domains;
     private final Map<String, Rule> named;
+    private final Set<String> protectedDomains;
 
-    PolicySet(Map<String, Node> domains, Map<String, Rule> named) {
+    PolicySet(Map<String, Node> domains, Map<String, Rule> named, Set<String> protectedDomains) {
         this.domains = Map.copyOf(domains);
         this.named = Map.copyOf(named);
+        this.protectedDomains = Set.copyOf(protectedDomains);
+    }
+
+    /** Marked {@code protected: true} in its policy file. */
+    public boolean isProtected(String domain) {
+        return protectedDomains.contains(domain);
     }
 
     /** The rule for a descriptor, as Envoy matches it: every entry must be consumed, exact value before any value. */
@@ -74,9 +83,13 @@ public final class PolicySet {
     static final class Builder {
         private final Map<String, Node> domains = new HashMap<>();
         private final Map<String, Rule> named = new HashMap<>();
+        private final Set<String> protectedDomains = new HashSet<>();
 
         /** Adds a domain; false when the domain is already defined by another file. */
-        boolean domain(String domain) {
+        boolean domain(String domain, boolean isProtected) {
+            if (isProtected) {
+                protectedDomains.add(domain);
+            }
             return domains.putIfAbsent(domain, new Node()) == null;
         }
 
@@ -111,7 +124,7 @@ public final class PolicySet {
         }
 
         PolicySet build() {
-            return new PolicySet(domains, named);
+            return new PolicySet(domains, named, protectedDomains);
         }
     }
 }

@@ -26,8 +26,9 @@ import jakarta.ws.rs.core.Response;
 
 import dev.sekisho.common.problem.Problem;
 import dev.sekisho.common.problem.ProblemException;
+import dev.sekisho.common.security.Permissions;
 import dev.sekisho.common.problem.ProblemType;
-import dev.sekisho.ratelimit.limiter.BlockStore;
+import dev.sekisho.ratelimit.repository.BlockStore;
 import dev.sekisho.ratelimit.policy.PolicyRegistry;
 import dev.sekisho.ratelimit.policy.Rule;
 import dev.sekisho.ratelimit.service.BlockCommands;
@@ -78,7 +79,7 @@ public class RateLimitResource {
 
     @GET
     @Path("/policies")
-    @RolesAllowed({"admin", "auditor", "service"})
+    @RolesAllowed({Permissions.ADMIN, Permissions.AUDITOR, Permissions.RATELIMIT_READ})
     public List<PolicyView> policies() {
         return policies.current().namedRules().stream().sorted(Comparator.comparing(Rule::name))
                 .map(r -> new PolicyView(r.name(), r.domain(), r.algorithm().configName(), r.unlimited() ? 0 : r.limit(),
@@ -89,14 +90,14 @@ public class RateLimitResource {
 
     @GET
     @Path("/blocks")
-    @RolesAllowed({"admin", "auditor", "service"})
+    @RolesAllowed({Permissions.ADMIN, Permissions.AUDITOR, Permissions.RATELIMIT_READ})
     public List<BlockStore.Block> blocks(@QueryParam("type") String type) {
         return blocks.list(type);
     }
 
     @POST
     @Path("/blocks")
-    @RolesAllowed({"admin", "service"})
+    @RolesAllowed({Permissions.ADMIN, Permissions.RATELIMIT_BLOCK})
     public Uni<Response> block(@Valid @NotNull BlockBody body) {
         return blocks.block(body.type(), body.value(), Duration.ofSeconds(body.durationSeconds()), body.reason())
                 .map(block -> Response.status(Response.Status.CREATED).entity(block).build());
@@ -104,7 +105,7 @@ public class RateLimitResource {
 
     @DELETE
     @Path("/blocks/{type}/{value}")
-    @RolesAllowed({"admin", "service"})
+    @RolesAllowed({Permissions.ADMIN, Permissions.RATELIMIT_BLOCK})
     public Uni<Response> unblock(@PathParam("type") String type, @PathParam("value") String value) {
         return blocks.unblock(type, value).map(removed -> {
             if (!removed) {

@@ -8,18 +8,15 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.jwt.JsonWebToken;
-
-import dev.sekisho.audit.v1.ActorType;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.common.problem.ProblemException;
 import dev.sekisho.peers.SecurityEvents;
 import dev.sekisho.peers.SecurityEvents.Who;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import dev.sekisho.ratelimit.config.RateLimitSettings;
-import dev.sekisho.ratelimit.limiter.BlockStore;
-import dev.sekisho.ratelimit.limiter.BlockStore.Block;
-import dev.sekisho.ratelimit.limiter.BlockStore.IdentityType;
+import dev.sekisho.ratelimit.repository.BlockStore;
+import dev.sekisho.ratelimit.repository.BlockStore.Block;
+import dev.sekisho.ratelimit.repository.BlockStore.IdentityType;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -71,19 +68,9 @@ public class BlockCommands {
         });
     }
 
-    /**
-     * Who asks, from their verified token: the operator's username or the service's client. Resolved as a Uni
-     * because authentication is lazy and these commands run on the event loop.
-     */
+    /** Who asks, from their verified identity. A Uni: authentication is lazy and these commands run on the event loop. */
     private Uni<Who> caller() {
-        return identities.getDeferredIdentity().map(identity -> {
-            String client = identity.getPrincipal() instanceof JsonWebToken token ? token.getClaim("azp") : null;
-            String username = identity.getPrincipal() instanceof JsonWebToken token ? token.getClaim("preferred_username")
-                    : identity.getPrincipal().getName();
-            boolean service = identity.hasRole("service");
-            return new Who(service ? ActorType.ACTOR_TYPE_SERVICE : ActorType.ACTOR_TYPE_USER,
-                    service && client != null ? client : username, "", "", client == null ? "" : client);
-        });
+        return identities.getDeferredIdentity().map(identity -> Who.of(identity, "", ""));
     }
 
     private static String resourceType(IdentityType identity) {

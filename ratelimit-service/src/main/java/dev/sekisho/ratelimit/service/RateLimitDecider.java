@@ -16,11 +16,11 @@ import jakarta.inject.Inject;
 import dev.sekisho.common.problem.ProblemException;
 import dev.sekisho.common.problem.ProblemType;
 import dev.sekisho.ratelimit.config.RateLimitSettings;
-import dev.sekisho.ratelimit.limiter.BlockStore;
-import dev.sekisho.ratelimit.limiter.Counter;
-import dev.sekisho.ratelimit.limiter.OverLimitCache;
-import dev.sekisho.ratelimit.limiter.RedisLimiter;
-import dev.sekisho.ratelimit.limiter.Verdict;
+import dev.sekisho.ratelimit.repository.BlockStore;
+import dev.sekisho.ratelimit.repository.Counter;
+import dev.sekisho.ratelimit.repository.OverLimitCache;
+import dev.sekisho.ratelimit.repository.RedisLimiter;
+import dev.sekisho.ratelimit.repository.Verdict;
 import dev.sekisho.ratelimit.policy.FailMode;
 import dev.sekisho.ratelimit.policy.PolicyRegistry;
 import dev.sekisho.ratelimit.policy.PolicySet;
@@ -59,9 +59,15 @@ public class RateLimitDecider {
     @Inject
     RedisOutage outage;
 
+    @Inject
+    DomainAccess access;
+
     /** Envoy's semantics: a request is over limit when any of its descriptors is. */
     public Uni<Decision> decide(String domain, List<DescriptorInput> descriptors, long requestHits, String tenant) {
-        return Uni.createFrom().deferred(() -> decideNow(domain, descriptors, requestHits, tenant));
+        return Uni.createFrom().deferred(() -> {
+            validate(domain, descriptors, requestHits);
+            return access.authorize(domain).chain(() -> decideNow(domain, descriptors, requestHits, tenant));
+        });
     }
 
     /** Sekisho's API: one named policy, a key set naming the values of the policy's descriptor path, a cost. */
@@ -71,7 +77,6 @@ public class RateLimitDecider {
 
     private Uni<Decision> decideNow(String domain, List<DescriptorInput> descriptors, long requestHits, String tenant) {
         long start = System.nanoTime();
-        validate(domain, descriptors, requestHits);
         PolicySet set = policies.current();
         long defaultCost = requestHits > 0 ? requestHits : 1;
 
@@ -165,7 +170,9 @@ public class RateLimitDecider {
             throw ProblemException.badRequest("policy " + policyName + " does not use the keys " + remaining.keySet().stream()
                     .map(RateLimitDecider::shortened).toList());
         }
-        return decideNow(rule.domain(), List.of(new DescriptorInput(entries, -1, null, cost)), cost, tenant)
+        List<DescriptorInput> descriptor = List.of(new DescriptorInput(entries, -1, null, cost));
+        validate(rule.domain(), descriptor, cost);
+        return access.authorize(rule.domain()).chain(() -> decideNow(rule.domain(), descriptor, cost, tenant))
                 .map(decision -> CheckResult.of(rule, decision));
     }
 

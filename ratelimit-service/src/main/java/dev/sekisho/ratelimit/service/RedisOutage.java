@@ -1,39 +1,45 @@
 package dev.sekisho.ratelimit.service;
 
-import java.time.Instant;
-import java.util.UUID;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import com.google.protobuf.Timestamp;
-
-import dev.sekisho.alert.v1.MutinyAlertsGrpc;
 import dev.sekisho.alert.v1.SecuritySignal;
 import dev.sekisho.alert.v1.Severity;
-import dev.sekisho.peers.ServiceToken;
-import io.quarkus.grpc.GrpcClient;
+import dev.sekisho.peers.SecurityEvents;
+import dev.sekisho.peers.SignalDelivery;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
 
 /**
- * Tells operators that decisions are being made without Redis: a warning in the log and a signal to
- * alert-service, at most once per quiet period however many requests fail.
+ * Tells operators that decisions are being made without Redis: a warning in the log and a signal to alert-service,
+ * at most once per quiet period however many requests fail. The signal goes through the outbox like every other
+ * one; but the outbox lives in the Redis that is gone, so while it cannot be stored the signal is also sent to
+ * alert-service at once (best effort, the same signal id: alert-service counts it once) and kept here until the
+ * outbox takes it, so that it is never lost.
  */
 @ApplicationScoped
 public class RedisOutage {
 
     private static final Logger LOG = Logger.getLogger(RedisOutage.class);
     private static final long QUIET_MILLIS = 30_000;
-
-    @GrpcClient("alerts")
-    MutinyAlertsGrpc.MutinyAlertsStub alerts;
+    private static final Duration DIRECT_TIMEOUT = Duration.ofSeconds(2);
 
     @Inject
-    ServiceToken serviceToken;
+    SecurityEvents events;
+
+    @Inject
+    SignalDelivery alerts;
 
     private final AtomicLong lastSignal = new AtomicLong();
+    /** The latest outage signal the outbox has not taken yet. */
+    private final AtomicReference<SecuritySignal> unstored = new AtomicReference<>();
 
     public void report(Throwable failure) {
         long now = System.currentTimeMillis();
@@ -43,18 +49,23 @@ public class RedisOutage {
         }
         String reason = failure.getClass().getSimpleName();
         LOG.warnf("Redis unavailable (%s): deciding by each policy's fail mode until it answers again", reason);
-        SecuritySignal signal = SecuritySignal.newBuilder()
-                .setSignalId(UUID.randomUUID().toString())
-                .setKind("ratelimit.redis.unavailable")
-                .setSeverity(Severity.SEVERITY_CRITICAL)
-                .setService("ratelimit-service")
-                .setOccurredAt(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond()))
-                .putLabels("reason", reason)
-                .setSummary("ratelimit-service cannot reach Redis; policies apply their fail mode")
-                .build();
-        // straight to alert-service, not through the outbox: the outbox lives in the Redis that is gone
-        alerts.withCallCredentials(serviceToken.credentials()).signal(signal)
-                .ifNoItem().after(java.time.Duration.ofSeconds(2)).fail()
-                .subscribe().with(ack -> { }, e -> LOG.debugf("alert signal not delivered: %s", e.getMessage()));
+        SecuritySignal signal = events.signalOf("ratelimit.redis.unavailable", Severity.SEVERITY_CRITICAL,
+                "ratelimit-service cannot reach Redis; policies apply their fail mode", Map.of("reason", reason));
+        unstored.set(signal);
+        store(signal).subscribe().with(stored -> { }, e -> alerts.deliver(signal.toByteArray())
+                .ifNoItem().after(DIRECT_TIMEOUT).fail()
+                .subscribe().with(ack -> { }, directFailure -> LOG.debugf("alert signal not delivered: %s", directFailure)));
+    }
+
+    /** Until the outbox has the signal: Redis answers again, and the signal is stored for delivery. */
+    @Scheduled(every = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> storeUnstored() {
+        SecuritySignal signal = unstored.get();
+        return signal == null ? Uni.createFrom().voidItem() : store(signal).onFailure().recoverWithNull();
+    }
+
+    private Uni<Void> store(SecuritySignal signal) {
+        return events.signal(signal).ifNoItem().after(DIRECT_TIMEOUT).fail()
+                .invoke(() -> unstored.compareAndSet(signal, null));
     }
 }

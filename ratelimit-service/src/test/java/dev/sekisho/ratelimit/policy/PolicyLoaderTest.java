@@ -1,6 +1,7 @@
 package dev.sekisho.ratelimit.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,6 +82,7 @@ class PolicyLoaderTest {
     void readsSekishosExtensions() throws Exception {
         PolicySet set = load("auth.yaml", """
                 domain: auth
+                protected: true
                 descriptors:
                   - key: username
                     rate_limit: {name: login, algorithm: sliding_window, per: 5m, requests_per_unit: 10, fail_mode: closed}
@@ -95,6 +97,8 @@ class PolicyLoaderTest {
                         acme: {requests_per_unit: 300, burst: 50}
                 """);
         Rule login = set.named("login").orElseThrow();
+        assertTrue(set.isProtected("auth"));
+        assertFalse(set.isProtected("mongo_cps"));
         assertEquals(Algorithm.SLIDING_WINDOW, login.algorithm());
         assertEquals(Duration.ofMinutes(5), login.window());
         assertEquals(FailMode.CLOSED, login.failMode());

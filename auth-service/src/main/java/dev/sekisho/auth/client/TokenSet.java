@@ -1,0 +1,28 @@
+package dev.sekisho.auth.client;
+
+import java.util.Map;
+
+/** What Keycloak's token endpoint returned, reduced to what auth-service hands on. */
+public record TokenSet(String accessToken, String refreshToken, long expiresIn, long refreshExpiresIn, String tokenType,
+        String scope) {
+
+    static TokenSet of(Map<String, Object> body) {
+        return new TokenSet(text(body, "access_token"), text(body, "refresh_token"), number(body, "expires_in"),
+                number(body, "refresh_expires_in"), text(body, "token_type"), text(body, "scope"));
+    }
+
+    private static String text(Map<String, Object> body, String name) {
+        Object value = body.get(name);
+        return value == null ? null : value.toString();
+    }
+
+    private static long number(Map<String, Object> body, String name) {
+        return body.get(name) instanceof Number n ? n.longValue() : 0;
+    }
+
+    /** Never print tokens. */
+    @Override
+    public String toString() {
+        return "TokenSet[expiresIn=" + expiresIn + ", tokenType=" + tokenType + "]";
+    }
+}

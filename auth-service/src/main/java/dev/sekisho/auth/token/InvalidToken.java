@@ -1,9 +1,0 @@
-package dev.sekisho.auth.token;
-
-/** A token that must not be honoured; the reason is safe to show (it never contains the token). */
-public class InvalidToken extends RuntimeException {
-
-    public InvalidToken(String reason) {
-        super(reason, null, false, false);
-    }
-}

@@ -1,0 +1,205 @@
+package dev.sekisho.common.security;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonString;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+
+import io.smallrye.jwt.auth.principal.JWTParser;
+import io.smallrye.jwt.auth.principal.ParseException;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+
+/**
+ * The one verifier of bearer tokens in the suite: every service, every transport, and auth-service's Introspect and
+ * ext_authz ask it. A token is honoured when its signature (Keycloak's JWKS, which SmallRye JWT keeps and fetches
+ * again for an unknown key id), issuer, audience and expiry hold, when it is not on the shared revocation list, and,
+ * with {@code sekisho.auth.mfa-required}, when a person's token shows that Keycloak checked a one-time code, whoever
+ * minted it.
+ *
+ * <p>Signature and claims are checked once per token and remembered until it expires. The revocation list is asked
+ * again whenever the last answer is older than {@code sekisho.tokens.revocation-check-interval}: a revocation
+ * reaches every instance within that interval plus one Redis round trip, and a token used a thousand times a second
+ * costs Redis two reads a second, not a thousand.
+ */
+@ApplicationScoped
+public class TokenVerifier {
+
+    @Inject
+    JWTParser parser;
+
+    @Inject
+    Revocations revocations;
+
+    @Inject
+    TokenSettings settings;
+
+    @ConfigProperty(name = "sekisho.auth.mfa-required", defaultValue = "true")
+    boolean mfaRequired;
+
+    /** A verified token and until when (System.nanoTime) the revocation list's last "not revoked" is believed. */
+    private static final class Known {
+        final VerifiedToken token;
+        volatile long clearUntil;
+        volatile boolean checked;
+
+        Known(VerifiedToken token) {
+            this.token = token;
+        }
+    }
+
+    private Cache<String, Known> known;
+    private long checkIntervalNanos;
+
+    @PostConstruct
+    void init() {
+        checkIntervalNanos = settings.revocationCheckInterval().toNanos();
+        known = Caffeine.newBuilder()
+                .maximumSize(settings.cacheSize())
+                .expireAfter(Expiry.creating((String token, Known k) ->
+                        java.time.Duration.between(Instant.now(), k.token.expiresAt())))
+                .build();
+    }
+
+    /**
+     * The identity of a token that may be honoured now. Fails with {@link InvalidToken} (the reason is safe to show)
+     * or {@link RevocationListUnavailable} (nobody can tell whether it was revoked, so it is not accepted).
+     */
+    public Uni<VerifiedToken> verify(String token) {
+        Known k = token == null ? null : known.getIfPresent(token);
+        if (k != null && k.token.expiresAt().isAfter(Instant.now())) {
+            return k.checked && System.nanoTime() - k.clearUntil < 0 ? Uni.createFrom().item(k.token) : checkRevocation(token, k);
+        }
+        // the first sight of a token may fetch Keycloak's keys, which blocks
+        return Uni.createFrom().item(() -> admissible(parse(token)))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .flatMap(verified -> {
+                    Known fresh = new Known(verified);
+                    known.put(token, fresh);
+                    return checkRevocation(token, fresh);
+                });
+    }
+
+    private Uni<VerifiedToken> checkRevocation(String token, Known k) {
+        long askedAt = System.nanoTime();
+        return revocations.check(k.token)
+                .ifNoItem().after(settings.revocationTimeout()).fail()
+                .onFailure().transform(e -> new RevocationListUnavailable())
+                .map(reason -> {
+                    if (reason != null) {
+                        known.invalidate(token);
+                        throw new InvalidToken(reason);
+                    }
+                    k.clearUntil = askedAt + checkIntervalNanos;
+                    k.checked = true;
+                    return k.token;
+                });
+    }
+
+    /** The suite-wide rules beyond the signature: a person's token must show a one-time code when MFA is required. */
+    private VerifiedToken admissible(VerifiedToken token) {
+        if (mfaRequired && !token.isServiceAccount() && !token.provesOneTimeCode()) {
+            throw new InvalidToken("multi-factor authentication required");
+        }
+        return token;
+    }
+
+    /** Whether a person's token satisfies the MFA requirement (machines' tokens always do). */
+    public boolean satisfiesMfa(VerifiedToken token) {
+        return !mfaRequired || token.isServiceAccount() || token.provesOneTimeCode();
+    }
+
+    /** This instance stops honouring the token at once (the revocation list tells the others within the interval). */
+    public void forget(String token) {
+        if (token != null) {
+            known.invalidate(token);
+        }
+    }
+
+    /** This instance stops honouring every remembered token of the user at once. */
+    public void forgetUser(String subject) {
+        known.asMap().values().removeIf(k -> subject.equals(k.token.subject()));
+    }
+
+    /** Signature, issuer, audience and expiry; no revocation or MFA check. Blocking only while keys are fetched. */
+    public VerifiedToken parse(String token) {
+        if (token == null || token.isBlank()) {
+            throw new InvalidToken("no token");
+        }
+        if (token.length() > settings.maxLength()) {
+            throw new InvalidToken("token too long");
+        }
+        JsonWebToken jwt;
+        try {
+            jwt = parser.parse(token);
+        } catch (ParseException e) {
+            throw new InvalidToken(reason(e));
+        }
+        String scope = jwt.getClaim("scope");
+        List<String> scopes = scope == null || scope.isBlank() ? List.of() : Arrays.asList(scope.trim().split("\\s+"));
+        Set<String> groups = jwt.getGroups();
+        return new VerifiedToken(jwt.getSubject(), jwt.getClaim("preferred_username"),
+                groups == null ? List.of() : groups.stream().sorted().toList(), scopes, jwt.getClaim("azp"),
+                jwt.getTokenID(), jwt.getIssuer(), jwt.getIssuedAtTime() > 0 ? Instant.ofEpochSecond(jwt.getIssuedAtTime()) : null,
+                Instant.ofEpochSecond(jwt.getExpirationTime()), strings(jwt.getClaim("amr")));
+    }
+
+    /** A JSON array claim as strings; SmallRye hands arrays over as JSON values. */
+    private static List<String> strings(Object claim) {
+        if (!(claim instanceof Iterable<?> values)) {
+            return List.of();
+        }
+        List<String> strings = new ArrayList<>();
+        for (Object value : values) {
+            strings.add(value instanceof JsonString s ? s.getString() : String.valueOf(value));
+        }
+        return List.copyOf(strings);
+    }
+
+    /** A short reason a caller can act on; SmallRye's messages can quote claims, so they are not passed on. */
+    private static String reason(ParseException e) {
+        String text = String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage()).toLowerCase();
+        if (text.contains("expir")) {
+            return "expired";
+        }
+        if (text.contains("aud")) {
+            return "wrong audience";
+        }
+        if (text.contains("iss")) {
+            return "wrong issuer";
+        }
+        if (text.contains("signature") || text.contains("key") || text.contains("alg")) {
+            return "bad signature";
+        }
+        return "malformed";
+    }
+
+    /** The token of an {@code Authorization: Bearer ...} header, or null. */
+    public static String bearer(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = authorization.substring(7).trim();
+        return token.isEmpty() ? null : token;
+    }
+
+    /** Redis did not answer: a token cannot be shown not to be revoked, so it is not accepted. */
+    public static class RevocationListUnavailable extends RuntimeException {
+        public RevocationListUnavailable() {
+            super("the revocation list is unavailable", null, false, false);
+        }
+    }
+}
