@@ -62,7 +62,10 @@ public class RedisOutboxStore implements OutboxStore {
                                 .map(claimed -> claimed.getMessages())
                                 .flatMap(claimed -> !claimed.isEmpty() ? Uni.createFrom().item(claimed)
                                         : streams.xreadgroup(GROUP, consumer, key, ">", args)))
-                .map(messages -> messages.stream().map(RedisOutboxStore::entry).toList());
+                .map(messages -> messages.stream().map(RedisOutboxStore::entry).toList())
+                // a Redis that came back empty (restarted without persistence, or a failover) has lost the group:
+                // the next pass creates it again instead of failing forever
+                .onFailure(e -> String.valueOf(e.getMessage()).contains("NOGROUP")).invoke(e -> groups.remove(key));
     }
 
     @Override
