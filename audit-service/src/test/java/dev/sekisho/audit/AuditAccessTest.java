@@ -11,10 +11,10 @@ import java.net.URL;
 import org.junit.jupiter.api.Test;
 
 import dev.sekisho.audit.v1.AuditIngestGrpc;
-import dev.sekisho.testing.KeycloakTestResource;
-import dev.sekisho.testing.KeycloakTokens;
-import dev.sekisho.testing.PostgresTestResource;
-import dev.sekisho.testing.RedisTestResource;
+import dev.sekisho.testing.resources.KeycloakTestResource;
+import dev.sekisho.testing.fixtures.KeycloakTokens;
+import dev.sekisho.testing.resources.PostgresTestResource;
+import dev.sekisho.testing.resources.RedisTestResource;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
@@ -84,7 +84,7 @@ class AuditAccessTest {
                 return;
             }
             assertTrue(System.nanoTime() < deadline, "the read was not recorded within 20 s");
-            dev.sekisho.testing.Ports.sleep(200);
+            dev.sekisho.testing.servers.Ports.sleep(200);
         }
     }
 }

@@ -1,9 +1,9 @@
 package dev.sekisho.audit;
 
-import dev.sekisho.testing.KeycloakTestResource;
-import dev.sekisho.testing.PostgresTestResource;
-import dev.sekisho.testing.RedisTestResource;
-import dev.sekisho.testing.ServiceContractTest;
+import dev.sekisho.testing.resources.KeycloakTestResource;
+import dev.sekisho.testing.resources.PostgresTestResource;
+import dev.sekisho.testing.resources.RedisTestResource;
+import dev.sekisho.testing.fixtures.ServiceContractTest;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 

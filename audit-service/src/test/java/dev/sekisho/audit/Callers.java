@@ -2,7 +2,7 @@ package dev.sekisho.audit;
 
 import java.net.URL;
 
-import dev.sekisho.testing.KeycloakTokens;
+import dev.sekisho.testing.fixtures.KeycloakTokens;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;

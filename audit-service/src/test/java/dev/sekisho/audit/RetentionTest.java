@@ -18,10 +18,10 @@ import com.google.protobuf.Timestamp;
 
 import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.AuditIngestGrpc;
-import dev.sekisho.testing.KeycloakTestResource;
-import dev.sekisho.testing.KeycloakTokens;
-import dev.sekisho.testing.PostgresTestResource;
-import dev.sekisho.testing.RedisTestResource;
+import dev.sekisho.testing.resources.KeycloakTestResource;
+import dev.sekisho.testing.fixtures.KeycloakTokens;
+import dev.sekisho.testing.resources.PostgresTestResource;
+import dev.sekisho.testing.resources.RedisTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;

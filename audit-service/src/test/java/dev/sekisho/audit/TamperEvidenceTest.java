@@ -17,9 +17,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.sekisho.audit.v1.AuditIngestGrpc;
-import dev.sekisho.testing.KeycloakTestResource;
-import dev.sekisho.testing.PostgresTestResource;
-import dev.sekisho.testing.RedisTestResource;
+import dev.sekisho.testing.resources.KeycloakTestResource;
+import dev.sekisho.testing.resources.PostgresTestResource;
+import dev.sekisho.testing.resources.RedisTestResource;
 import io.grpc.ManagedChannel;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;

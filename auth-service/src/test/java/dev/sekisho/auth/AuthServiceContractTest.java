@@ -1,8 +1,8 @@
 package dev.sekisho.auth;
 
-import dev.sekisho.testing.KeycloakTestResource;
-import dev.sekisho.testing.RedisTestResource;
-import dev.sekisho.testing.ServiceContractTest;
+import dev.sekisho.testing.resources.KeycloakTestResource;
+import dev.sekisho.testing.resources.RedisTestResource;
+import dev.sekisho.testing.fixtures.ServiceContractTest;
 import dev.sekisho.auth.peers.FakePeersTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;

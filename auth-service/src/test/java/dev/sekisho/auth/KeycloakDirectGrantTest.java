@@ -12,9 +12,9 @@ import java.util.List;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
-import dev.sekisho.testing.KeycloakTestResource;
-import dev.sekisho.testing.RedisTestResource;
-import dev.sekisho.testing.Totp;
+import dev.sekisho.testing.resources.KeycloakTestResource;
+import dev.sekisho.testing.resources.RedisTestResource;
+import dev.sekisho.testing.fixtures.Totp;
 import dev.sekisho.auth.peers.FakePeersTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -50,8 +50,8 @@ class KeycloakDirectGrantTest {
     /** A user without TOTP passes Keycloak's conditional OTP step; amr shows it, and auth-service refuses it. */
     @Test
     void aPasswordOnlyGrantSaysSoInAmr() {
-        String access = dev.sekisho.testing.KeycloakTokens.user(dev.sekisho.testing.KeycloakTokens.BOB,
-                dev.sekisho.testing.KeycloakTokens.BOB_PASSWORD, null);
+        String access = dev.sekisho.testing.fixtures.KeycloakTokens.user(dev.sekisho.testing.fixtures.KeycloakTokens.BOB,
+                dev.sekisho.testing.fixtures.KeycloakTokens.BOB_PASSWORD, null);
         assertEquals(List.of("pwd"), claims(access).getList("amr"));
     }
 

@@ -7,10 +7,10 @@ import org.junit.jupiter.api.Test;
 
 import dev.sekisho.auth.peers.FakePeers;
 import dev.sekisho.auth.peers.FakePeersTestResource;
-import dev.sekisho.testing.KeycloakAdmin;
-import dev.sekisho.testing.KeycloakTestResource;
-import dev.sekisho.testing.RedisTestResource;
-import dev.sekisho.testing.Totp;
+import dev.sekisho.testing.fixtures.KeycloakAdmin;
+import dev.sekisho.testing.resources.KeycloakTestResource;
+import dev.sekisho.testing.resources.RedisTestResource;
+import dev.sekisho.testing.fixtures.Totp;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 

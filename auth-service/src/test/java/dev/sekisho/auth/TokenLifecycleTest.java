@@ -22,11 +22,11 @@ import dev.sekisho.auth.peers.FakePeersTestResource;
 import dev.sekisho.auth.v1.AuthGrpc;
 import dev.sekisho.auth.v1.IntrospectRequest;
 import dev.sekisho.auth.v1.IntrospectResponse;
-import dev.sekisho.testing.KeycloakAdmin;
-import dev.sekisho.testing.KeycloakTestResource;
-import dev.sekisho.testing.KeycloakTokens;
-import dev.sekisho.testing.RedisTestResource;
-import dev.sekisho.testing.Totp;
+import dev.sekisho.testing.fixtures.KeycloakAdmin;
+import dev.sekisho.testing.resources.KeycloakTestResource;
+import dev.sekisho.testing.fixtures.KeycloakTokens;
+import dev.sekisho.testing.resources.RedisTestResource;
+import dev.sekisho.testing.fixtures.Totp;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
@@ -116,7 +116,7 @@ class TokenLifecycleTest {
             assertTrue(auth.introspect(IntrospectRequest.newBuilder().setToken(shortLived).build()).getActive());
             // as a caller: authenticated (no auditor role, so 403) and remembered, but only until it expires
             given().auth().oauth2(shortLived).get("/v1/auth/access-review").then().statusCode(403);
-            dev.sekisho.testing.Ports.sleep(12_500); // 1 s lifespan + 10 s clock skew
+            dev.sekisho.testing.servers.Ports.sleep(12_500); // 1 s lifespan + 10 s clock skew
             given().auth().oauth2(shortLived).get("/v1/auth/access-review").then().statusCode(401)
                     .contentType("application/problem+json");
             IntrospectResponse expired = auth.introspect(IntrospectRequest.newBuilder().setToken(shortLived).build());

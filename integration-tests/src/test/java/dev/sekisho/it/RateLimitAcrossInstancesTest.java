@@ -19,9 +19,9 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.sekisho.testing.Ports;
-import dev.sekisho.testing.SekishoService;
-import dev.sekisho.testing.Suite;
+import dev.sekisho.testing.servers.Ports;
+import dev.sekisho.launcher.SekishoService;
+import dev.sekisho.launcher.Suite;
 
 /**
  * Two ratelimit-service processes share one Redis; eight clients, four on each, hit one key at once. The limit

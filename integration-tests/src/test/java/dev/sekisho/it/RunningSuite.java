@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import dev.sekisho.testing.PolicyFiles;
-import dev.sekisho.testing.SharedServers;
-import dev.sekisho.testing.Suite;
+import dev.sekisho.testing.fixtures.PolicyFiles;
+import dev.sekisho.testing.servers.SharedServers;
+import dev.sekisho.launcher.Suite;
 
 /**
  * The five packaged services, started once for every integration test class of this JVM against the shared

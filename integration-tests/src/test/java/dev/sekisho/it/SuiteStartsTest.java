@@ -14,8 +14,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
-import dev.sekisho.testing.SekishoService;
-import dev.sekisho.testing.Suite;
+import dev.sekisho.launcher.SekishoService;
+import dev.sekisho.launcher.Suite;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;

@@ -15,12 +15,12 @@ import org.junit.jupiter.api.Test;
 
 import dev.sekisho.auth.v1.AuthGrpc;
 import dev.sekisho.auth.v1.DisableUserRequest;
-import dev.sekisho.testing.KeycloakAdmin;
-import dev.sekisho.testing.KeycloakTokens;
-import dev.sekisho.testing.Ports;
-import dev.sekisho.testing.SekishoService;
-import dev.sekisho.testing.Suite;
-import dev.sekisho.testing.Totp;
+import dev.sekisho.testing.fixtures.KeycloakAdmin;
+import dev.sekisho.testing.fixtures.KeycloakTokens;
+import dev.sekisho.testing.servers.Ports;
+import dev.sekisho.launcher.SekishoService;
+import dev.sekisho.launcher.Suite;
+import dev.sekisho.testing.fixtures.Totp;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;

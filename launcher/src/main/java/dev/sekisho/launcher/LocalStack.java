@@ -1,4 +1,11 @@
-package dev.sekisho.testing;
+package dev.sekisho.launcher;
+
+import dev.sekisho.testing.servers.KeycloakServer;
+import dev.sekisho.testing.servers.Ports;
+import dev.sekisho.testing.servers.PostgresServer;
+import dev.sekisho.testing.servers.RedisServer;
+import dev.sekisho.testing.servers.ServerProcess;
+import dev.sekisho.testing.servers.SharedServers;
 
 import java.io.IOException;
 import java.io.InputStream;

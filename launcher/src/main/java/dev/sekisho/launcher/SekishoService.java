@@ -1,4 +1,4 @@
-package dev.sekisho.testing;
+package dev.sekisho.launcher;
 
 import java.nio.file.Path;
 

@@ -1,4 +1,7 @@
-package dev.sekisho.testing;
+package dev.sekisho.launcher;
+
+import dev.sekisho.testing.servers.Ports;
+import dev.sekisho.testing.servers.ServerProcess;
 
 import java.net.http.HttpClient;
 import java.nio.file.Path;

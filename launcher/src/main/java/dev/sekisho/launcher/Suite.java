@@ -1,4 +1,8 @@
-package dev.sekisho.testing;
+package dev.sekisho.launcher;
+
+import dev.sekisho.testing.servers.Ports;
+import dev.sekisho.testing.servers.PostgresServer;
+import dev.sekisho.testing.servers.ServerProcess;
 
 import java.io.IOException;
 import java.net.URI;

@@ -1,7 +1,7 @@
 package dev.sekisho.ratelimit;
 
-import dev.sekisho.testing.KeycloakTestResource;
-import dev.sekisho.testing.RedisClusterTestResource;
+import dev.sekisho.testing.resources.KeycloakTestResource;
+import dev.sekisho.testing.resources.RedisClusterTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 

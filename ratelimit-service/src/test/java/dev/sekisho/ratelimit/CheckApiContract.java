@@ -34,7 +34,7 @@ import dev.sekisho.ratelimit.v1.Key;
 import dev.sekisho.ratelimit.v1.ListPoliciesRequest;
 import dev.sekisho.ratelimit.v1.RateLimiterGrpc;
 import dev.sekisho.ratelimit.v1.UnblockRequest;
-import dev.sekisho.testing.KeycloakTokens;
+import dev.sekisho.testing.fixtures.KeycloakTokens;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;

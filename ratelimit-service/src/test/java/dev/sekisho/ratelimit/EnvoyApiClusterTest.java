@@ -1,6 +1,6 @@
 package dev.sekisho.ratelimit;
 
-import dev.sekisho.testing.RedisClusterTestResource;
+import dev.sekisho.testing.resources.RedisClusterTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 

@@ -1,6 +1,6 @@
 package dev.sekisho.ratelimit;
 
-import dev.sekisho.testing.RedisTestResource;
+import dev.sekisho.testing.resources.RedisTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 

@@ -13,9 +13,9 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
-import dev.sekisho.testing.KeycloakTestResource;
-import dev.sekisho.testing.KeycloakTokens;
-import dev.sekisho.testing.RedisTestResource;
+import dev.sekisho.testing.resources.KeycloakTestResource;
+import dev.sekisho.testing.fixtures.KeycloakTokens;
+import dev.sekisho.testing.resources.RedisTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 

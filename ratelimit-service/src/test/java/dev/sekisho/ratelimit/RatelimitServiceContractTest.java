@@ -1,7 +1,7 @@
 package dev.sekisho.ratelimit;
 
-import dev.sekisho.testing.RedisTestResource;
-import dev.sekisho.testing.ServiceContractTest;
+import dev.sekisho.testing.resources.RedisTestResource;
+import dev.sekisho.testing.fixtures.ServiceContractTest;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 

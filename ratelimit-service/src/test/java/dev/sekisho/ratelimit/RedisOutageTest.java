@@ -16,7 +16,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import dev.sekisho.testing.KillableRedisTestResource;
+import dev.sekisho.testing.peers.PeersServedHere;
+import dev.sekisho.testing.resources.KillableRedisTestResource;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
 import io.grpc.Status;
@@ -34,7 +35,7 @@ import io.restassured.http.ContentType;
  */
 @QuarkusTest
 @WithTestResource(KillableRedisTestResource.class)
-@WithTestResource(dev.sekisho.testing.KeycloakTestResource.class)
+@WithTestResource(dev.sekisho.testing.resources.KeycloakTestResource.class)
 @TestProfile(RedisOutageTest.ShortTimeout.class)
 class RedisOutageTest {
 
@@ -45,10 +46,9 @@ class RedisOutageTest {
     public static class ShortTimeout implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            String port = String.valueOf(dev.sekisho.testing.Ports.free());
-            // in test mode Quarkus dials a client's test-port, not its port
-            return Map.of("sekisho.ratelimit.redis-timeout", "100ms", "quarkus.http.test-port", port,
-                    "quarkus.grpc.clients.alerts.port", port, "quarkus.grpc.clients.alerts.test-port", port);
+            Map<String, String> config = new java.util.HashMap<>(PeersServedHere.config(List.of("alerts")));
+            config.put("sekisho.ratelimit.redis-timeout", "100ms");
+            return config;
         }
     }
 

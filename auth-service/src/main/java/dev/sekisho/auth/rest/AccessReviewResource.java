@@ -17,7 +17,6 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import dev.sekisho.auth.config.AuthSettings;
 import dev.sekisho.peers.SecurityEvents.Who;
-import dev.sekisho.auth.rest.ClientAddress;
 import dev.sekisho.auth.service.AccessReview;
 import dev.sekisho.auth.service.AccessReview.Disabled;
 import dev.sekisho.auth.service.AccessReview.Review;

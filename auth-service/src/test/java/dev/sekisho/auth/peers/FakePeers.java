@@ -191,7 +191,7 @@ public final class FakePeers {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("not delivered within 10 s: " + what);
             }
-            dev.sekisho.testing.Ports.sleep(50);
+            dev.sekisho.testing.servers.Ports.sleep(50);
         }
     }
 }

@@ -1,8 +1,9 @@
 package dev.sekisho.auth.peers;
 
+import java.util.List;
 import java.util.Map;
 
-import dev.sekisho.testing.Ports;
+import dev.sekisho.testing.peers.PeersServedHere;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -14,14 +15,7 @@ public class FakePeersTestResource implements QuarkusTestResourceLifecycleManage
 
     @Override
     public Map<String, String> start() {
-        String port = String.valueOf(Ports.free());
-        Map<String, String> config = new java.util.HashMap<>();
-        config.put("quarkus.http.test-port", port);
-        for (String peer : new String[] {"ratelimit", "secrets", "audit", "alerts"}) {
-            // in test mode Quarkus dials a client's test-port, not its port
-            config.put("quarkus.grpc.clients." + peer + ".port", port);
-            config.put("quarkus.grpc.clients." + peer + ".test-port", port);
-        }
+        Map<String, String> config = PeersServedHere.config(List.of("ratelimit", "secrets", "audit", "alerts"));
         config.put("sekisho.outbox.poll-interval", "1s");
         config.put("sekisho.auth.gateway-rate-policy", "gateway-per-subject");
         config.put("quarkus.log.category.\"dev.sekisho.peers\".level", "DEBUG");

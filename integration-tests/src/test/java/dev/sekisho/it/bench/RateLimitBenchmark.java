@@ -18,11 +18,11 @@ import java.util.function.Consumer;
 
 import org.HdrHistogram.Recorder;
 
-import dev.sekisho.testing.Ports;
-import dev.sekisho.testing.RedisServer;
-import dev.sekisho.testing.SekishoService;
-import dev.sekisho.testing.ServiceLauncher;
-import dev.sekisho.testing.TempDirs;
+import dev.sekisho.testing.servers.Ports;
+import dev.sekisho.testing.servers.RedisServer;
+import dev.sekisho.launcher.SekishoService;
+import dev.sekisho.launcher.ServiceLauncher;
+import dev.sekisho.testing.servers.TempDirs;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;

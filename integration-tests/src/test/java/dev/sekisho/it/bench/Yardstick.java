@@ -6,8 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.sekisho.testing.Ports;
-import dev.sekisho.testing.ServiceLauncher;
+import dev.sekisho.testing.servers.Ports;
+import dev.sekisho.launcher.ServiceLauncher;
 
 /**
  * A benchmark's yardstick server ({@link LeanDecisionServer}, {@link LeanLoginServer}): started as a process of its

@@ -14,8 +14,8 @@ import jakarta.inject.Inject;
 import org.hibernate.reactive.mutiny.Mutiny;
 import org.junit.jupiter.api.Test;
 
-import dev.sekisho.testing.PostgresTestResource;
-import dev.sekisho.testing.RedisTestResource;
+import dev.sekisho.testing.resources.PostgresTestResource;
+import dev.sekisho.testing.resources.RedisTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 

@@ -1,4 +1,10 @@
-package dev.sekisho.testing;
+package dev.sekisho.testing.resources;
+
+import dev.sekisho.testing.servers.Ports;
+import dev.sekisho.testing.servers.RedisServer;
+import dev.sekisho.testing.servers.ServerProcess;
+import dev.sekisho.testing.servers.SharedServers;
+import dev.sekisho.testing.servers.TempDirs;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,4 +1,8 @@
-package dev.sekisho.testing;
+package dev.sekisho.testing.resources;
+
+import dev.sekisho.testing.servers.RedisCluster;
+import dev.sekisho.testing.servers.SharedServers;
+import dev.sekisho.testing.servers.TempDirs;
 
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,4 +1,6 @@
-package dev.sekisho.testing;
+package dev.sekisho.testing.resources;
+
+import dev.sekisho.testing.servers.SharedServers;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package dev.sekisho.testing;
+package dev.sekisho.testing.servers;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.sekisho.testing;
+package dev.sekisho.testing.servers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,13 +10,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Starting and stopping the server processes, with their output in a log file. */
-final class ServerProcess {
+public final class ServerProcess {
 
     private ServerProcess() {
     }
 
     /** PostgreSQL refuses to run as root; as root, run it as an unprivileged user in a user namespace. */
-    static List<String> unprivileged(List<String> command) {
+    public static List<String> unprivileged(List<String> command) {
         if (!"root".equals(System.getProperty("user.name"))) {
             return command;
         }
@@ -25,7 +25,7 @@ final class ServerProcess {
         return wrapped;
     }
 
-    static Process start(List<String> command, Path log, Map<String, String> environment) {
+    public static Process start(List<String> command, Path log, Map<String, String> environment) {
         try {
             Files.createDirectories(log.getParent());
             ProcessBuilder builder = new ProcessBuilder(command)
@@ -39,7 +39,7 @@ final class ServerProcess {
     }
 
     /** Runs a command to completion; fails with the tail of its log when it does not exit 0. */
-    static void run(List<String> command, Path log, long timeoutSeconds) {
+    public static void run(List<String> command, Path log, long timeoutSeconds) {
         Process process = start(command, log, Map.of());
         try {
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
@@ -57,7 +57,7 @@ final class ServerProcess {
     }
 
     /** Stops a process and everything it started: TERM first, KILL after the grace period. */
-    static void stop(ProcessHandle process, long graceSeconds) {
+    public static void stop(ProcessHandle process, long graceSeconds) {
         List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
         tree.add(process);
         tree.forEach(ProcessHandle::destroy);
@@ -73,7 +73,7 @@ final class ServerProcess {
     }
 
     /** Sends a signal (STOP, CONT, ...) to a process and every process it started. */
-    static void signal(long pid, String name) {
+    public static void signal(long pid, String name) {
         ProcessHandle root = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no process " + pid));
         List<String> command = new java.util.ArrayList<>(List.of("kill", "-" + name, String.valueOf(pid)));
         root.descendants().forEach(child -> command.add(String.valueOf(child.pid())));
@@ -90,7 +90,7 @@ final class ServerProcess {
         }
     }
 
-    static String tail(Path log) {
+    public static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));

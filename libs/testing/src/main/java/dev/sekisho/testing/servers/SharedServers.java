@@ -1,4 +1,4 @@
-package dev.sekisho.testing;
+package dev.sekisho.testing.servers;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,7 +131,7 @@ public final class SharedServers {
         }
     }
 
-    static Path keycloakHome() {
+    public static Path keycloakHome() {
         String home = System.getProperty("sekisho.keycloak.home", System.getenv("SEKISHO_KEYCLOAK_HOME"));
         if (home == null) {
             throw new IllegalStateException("sekisho.keycloak.home is not set: run the tests through Maven,"
@@ -140,7 +140,7 @@ public final class SharedServers {
         return Path.of(home);
     }
 
-    static Path realmFile() {
+    public static Path realmFile() {
         String file = System.getProperty("sekisho.realm.file");
         if (file != null) {
             return Path.of(file);
@@ -163,7 +163,7 @@ public final class SharedServers {
         return value == null || value.isBlank() ? fallback : value;
     }
 
-    static Path logFile(String server) {
+    public static Path logFile(String server) {
         return Path.of(System.getProperty("user.dir"), "target", "test-servers", server + ".log");
     }
 

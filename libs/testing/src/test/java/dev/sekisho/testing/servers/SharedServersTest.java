@@ -1,4 +1,4 @@
-package dev.sekisho.testing;
+package dev.sekisho.testing.servers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
