@@ -1,0 +1,145 @@
+package dev.sekisho.auth.service;
+
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.sekisho.audit.v1.ActorType;
+import dev.sekisho.audit.v1.Outcome;
+import dev.sekisho.auth.client.RatelimitClient;
+import dev.sekisho.auth.client.SecretsClient;
+import dev.sekisho.auth.config.AuthSettings;
+import dev.sekisho.common.problem.ProblemType;
+import dev.sekisho.common.security.InvalidToken;
+import dev.sekisho.common.security.TokenVerifier;
+import dev.sekisho.peers.CallerContext;
+import dev.sekisho.peers.SecurityEvents;
+import dev.sekisho.peers.SecurityEvents.Who;
+import dev.sekisho.ratelimit.v1.CheckRequest;
+import dev.sekisho.ratelimit.v1.Key;
+import dev.sekisho.secrets.v1.VerifyApiKeyRequest;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * A gateway's question, "may this request pass?", as ext_authz asks it: a valid bearer token (the suite's verifier)
+ * or a valid API key (secrets-service), the route's required role when it names one, and, when configured, the
+ * caller's rate budget. Every denial is audited (what the caller sent is never quoted back, nor recorded).
+ */
+@ApplicationScoped
+public class GatewayCheck {
+
+    private static final Logger LOG = Logger.getLogger(GatewayCheck.class);
+    /** Longer keys are refused unparsed; secrets-service's keys are far shorter. */
+    static final int MAX_API_KEY = 512;
+
+    @Inject
+    TokenVerifier verifier;
+
+    @Inject
+    SecurityEvents events;
+
+    @Inject
+    AuthSettings settings;
+
+    @Inject
+    RatelimitClient ratelimit;
+
+    @Inject
+    SecretsClient secrets;
+
+    /** What the gateway saw: the credentials, where the request came from, where it goes, what the route needs. */
+    public record Request(String bearer, String apiKey, String ip, String path, String requiredRole) {
+    }
+
+    /** Who a request was authenticated as, and how. */
+    public record Caller(String subject, String username, List<String> roles, String client, String method) {
+    }
+
+    /** The answer: a caller to let through, or a refusal with its problem type, detail and extra headers. */
+    public record Verdict(Caller allowed, ProblemType refusal, String detail, Map<String, String> headers) {
+
+        static Verdict allow(Caller caller) {
+            return new Verdict(caller, null, null, Map.of());
+        }
+
+        public boolean isAllowed() {
+            return allowed != null;
+        }
+    }
+
+    public Uni<Verdict> check(Request request) {
+        Uni<Caller> caller;
+        if (request.bearer() != null) {
+            caller = verifier.verify(request.bearer())
+                    .map(t -> new Caller(t.subject(), t.username(), t.roles(), t.clientId(), "bearer"));
+        } else if (request.apiKey() != null && !request.apiKey().isBlank()) {
+            caller = verifyApiKey(request.apiKey(), request.ip());
+        } else {
+            return deny(request, null, ProblemType.UNAUTHORIZED, "A bearer token or an API key is required.", "no credentials",
+                    Map.of("WWW-Authenticate", "Bearer"));
+        }
+        return caller.flatMap(who -> {
+            String role = request.requiredRole();
+            if (!role.isEmpty() && !who.roles().contains(role)) {
+                return deny(request, who, ProblemType.FORBIDDEN, "This route needs the role " + role + ".", "missing role " + role,
+                        Map.of());
+            }
+            return withinBudget(who).flatMap(retryAfter -> retryAfter == null ? Uni.createFrom().item(Verdict.allow(who))
+                    : deny(request, who, ProblemType.RATE_LIMITED, "Too many requests.", "rate limited", Map.of("Retry-After", retryAfter)));
+        }).onFailure(InvalidToken.class).recoverWithUni(e -> deny(request, null, ProblemType.UNAUTHORIZED,
+                "The credentials are not valid: " + e.getMessage() + ".", e.getMessage(),
+                Map.of("WWW-Authenticate", "Bearer error=\"invalid_token\"")))
+                .onFailure(e -> !(e instanceof InvalidToken)).recoverWithUni(e -> {
+                    LOG.warnf("ext_authz check could not decide: %s", e.toString());
+                    return deny(request, null, ProblemType.UNAVAILABLE, "Authorization cannot be decided right now.",
+                            "unavailable: " + e.getClass().getSimpleName(), Map.of("Retry-After", "1"));
+                });
+    }
+
+    private Uni<Caller> verifyApiKey(String apiKey, String ip) {
+        if (apiKey.length() > MAX_API_KEY) {
+            return Uni.createFrom().failure(new InvalidToken("malformed API key"));
+        }
+        VerifyApiKeyRequest request = VerifyApiKeyRequest.newBuilder().setApiKey(apiKey).setSourceIp(ip).build();
+        return Uni.createFrom().deferred(() -> secrets.verifyApiKey(request))
+                .emitOn(CallerContext.current())
+                .map(r -> {
+                    if (!r.getValid()) {
+                        throw new InvalidToken("API key " + (r.getReason().isEmpty() ? "refused" : r.getReason()));
+                    }
+                    return new Caller("apikey:" + r.getKeyId(), r.getOwner(), r.getRolesList(), r.getKeyId(), "api-key");
+                });
+    }
+
+    /** Null when the request may pass, else the Retry-After seconds. Without a configured policy, always null. */
+    private Uni<String> withinBudget(Caller who) {
+        if (settings.gatewayRatePolicy().isEmpty()) {
+            return Uni.createFrom().nullItem();
+        }
+        CheckRequest request = CheckRequest.newBuilder().setPolicy(settings.gatewayRatePolicy().get())
+                .addKeys(Key.newBuilder().setName("subject").setValue(who.subject())).build();
+        return Uni.createFrom().deferred(() -> ratelimit.gatewayBudget(request))
+                .emitOn(CallerContext.current())
+                .map(r -> r.getAllowed() ? null : String.valueOf(Math.max(1, r.getRetryAfter().getSeconds())));
+    }
+
+    /** A refusal, audited first; the request is refused either way if its record cannot be stored. */
+    private Uni<Verdict> deny(Request request, Caller who, ProblemType type, String detail, String reason, Map<String, String> headers) {
+        Who actor = who == null ? Who.anonymous(request.ip(), "")
+                : new Who(who.method().equals("api-key") ? ActorType.ACTOR_TYPE_API_KEY : ActorType.ACTOR_TYPE_USER,
+                        who.username() != null ? who.username() : who.subject(), request.ip(), "", nz(who.client()));
+        return events.audit("auth.check.denied", actor, "route", request.path(), Outcome.OUTCOME_DENIED, reason,
+                        Map.of("status", String.valueOf(type.status())))
+                .onFailure().invoke(e -> LOG.warnf("a denied check could not be audited: %s", e.getClass().getSimpleName()))
+                .onFailure().recoverWithNull()
+                .replaceWith(new Verdict(null, type, detail, headers));
+    }
+
+    private static String nz(String text) {
+        return text == null ? "" : text;
+    }
+}
