@@ -32,6 +32,7 @@ import dev.sekisho.testing.servers.KeycloakServer;
 import dev.sekisho.testing.fixtures.KeycloakTokens;
 import dev.sekisho.testing.servers.Ports;
 import dev.sekisho.testing.servers.PostgresServer;
+import dev.sekisho.testing.servers.RedisServer;
 import dev.sekisho.launcher.SekishoService;
 import dev.sekisho.launcher.ServiceLauncher;
 import dev.sekisho.testing.servers.TempDirs;
@@ -65,6 +66,10 @@ public final class AuditBenchmark {
         postgres.start();
         Runtime.getRuntime().addShutdownHook(new Thread(postgres::stop)); // also when a later start fails
         postgres.createDatabase("sekisho_audit");
+        // the suite's revocation list, which audit-service reads for every caller's token
+        RedisServer redis = new RedisServer(Ports.free(), work.resolve("redis"), work.resolve("redis.log"), List.of());
+        String redisUrl = redis.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(redis::stop));
         KeycloakServer keycloak = new KeycloakServer(Path.of(System.getProperty("sekisho.keycloak.home")),
                 root.resolve("deploy/keycloak/sekisho-realm.json"), Ports.free(), Ports.free(), true, work.resolve("kc.log"));
         Runtime.getRuntime().addShutdownHook(new Thread(keycloak::stop));
@@ -73,7 +78,8 @@ public final class AuditBenchmark {
         PostgresServer.Connection db = postgres.connection("sekisho_audit");
         ServiceLauncher audit = ServiceLauncher.start(root, SekishoService.AUDIT, Ports.free(), Map.of(
                 "QUARKUS_DATASOURCE_REACTIVE_URL", db.reactiveUrl(), "QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl(),
-                "SEKISHO_KEYCLOAK_URL", keycloakUrl, "QUARKUS_OTEL_SDK_DISABLED", "true", "QUARKUS_LOG_LEVEL", "WARN",
+                "SEKISHO_KEYCLOAK_URL", keycloakUrl, "QUARKUS_REDIS_HOSTS", redisUrl,
+                "QUARKUS_OTEL_SDK_DISABLED", "true", "QUARKUS_LOG_LEVEL", "WARN",
                 "SEKISHO_AUDIT_SIGNING_KEY_FILE", work.resolve("audit-signing.key").toString()), work.resolve("audit.log"));
         try {
             System.out.printf("# audit-service benchmark: %,d events in %d streams, %d cores, %s%n%n", EVENTS, STREAMS,

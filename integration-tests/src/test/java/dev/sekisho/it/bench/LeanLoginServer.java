@@ -33,7 +33,9 @@ import io.vertx.redis.client.Request;
 /**
  * The auth benchmark's yardstick, not a product: the least a JVM service can do for a login with the steps the
  * issue requires, in the same order as auth-service. Read the JSON body; ask ratelimit-service for the per-user and
- * per-address budget over gRPC (the real service, before Keycloak is called); send Keycloak's password + TOTP grant;
+ * per-address budget over gRPC (the real service, before Keycloak is called, with svc-auth's token: the auth domain is
+ * protected; the token is fetched at start and every four minutes, as auth-service keeps its own); send Keycloak's
+ * password + TOTP grant;
  * check the token's {@code amr} for the second factor; append the audit event to a Redis stream before answering;
  * answer with Keycloak's tokens. Plain Vert.x on its event loops: no validation, problem bodies, timeouts, breakers,
  * metrics, tracing or error paths worth the name. What it adds to Keycloak's median on the bench's machine bounds
@@ -50,6 +52,7 @@ public final class LeanLoginServer extends AbstractVerticle {
     private HttpClient keycloak;
     private GrpcClient grpc;
     private RedisConnection redis;
+    private volatile String serviceToken;
 
     LeanLoginServer(int port, String keycloakUrl, int ratelimitPort, String redisUrl) {
         this.port = port;
@@ -71,13 +74,14 @@ public final class LeanLoginServer extends AbstractVerticle {
     public void start(Promise<Void> started) {
         keycloak = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true));
         grpc = GrpcClient.client(vertx);
-        Redis.createClient(vertx, new RedisOptions().setConnectionString(redisUrl)).connect()
+        vertx.setPeriodic(240_000, id -> fetchServiceToken());
+        fetchServiceToken().compose(ignored -> Redis.createClient(vertx, new RedisOptions().setConnectionString(redisUrl)).connect()
                 .compose(connection -> {
                     redis = connection;
                     return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
                             .requestHandler(request -> request.body().onSuccess(body -> login(request, body.toJsonObject())))
                             .listen();
-                })
+                }))
                 .<Void>mapEmpty().onComplete(started);
     }
 
@@ -106,9 +110,26 @@ public final class LeanLoginServer extends AbstractVerticle {
                 .addDescriptors(AuthBenchmark.descriptor("source_ip", address))
                 .build();
         return grpc.request(SocketAddress.inetSocketAddress(ratelimitPort, "127.0.0.1"), RateLimitServiceGrpc.getShouldRateLimitMethod())
-                .compose(call -> call.send(budget))
+                .compose(call -> {
+                    call.headers().set("authorization", "Bearer " + serviceToken);
+                    return call.send(budget);
+                })
                 .compose(GrpcClientResponse::last)
                 .map(answer -> answer.getOverallCode() != RateLimitResponse.Code.OVER_LIMIT);
+    }
+
+    /** svc-auth's client-credentials token, the identity allowed to spend the auth domain. */
+    private Future<Void> fetchServiceToken() {
+        String form = "grant_type=client_credentials&client_id=svc-auth&client_secret=svc-auth-dev-secret";
+        return keycloak.request(new RequestOptions().setMethod(HttpMethod.POST)
+                        .setAbsoluteURI(keycloakUrl + "/realms/sekisho/protocol/openid-connect/token")
+                        .putHeader("Content-Type", "application/x-www-form-urlencoded"))
+                .compose(call -> call.send(Buffer.buffer(form)))
+                .compose(response -> response.body())
+                .map(text -> {
+                    serviceToken = new JsonObject(text.toString()).getString("access_token");
+                    return null;
+                });
     }
 
     private Future<Answer> grant(String username, String password, String totp) {
