@@ -68,8 +68,9 @@ class TrustAcrossServicesTest {
         String access = person.login();
         assertHonouredEverywhere(access);
 
-        String admin = KeycloakTokens.user(KeycloakTokens.ALICE, KeycloakTokens.ALICE_PASSWORD, Totp.fresh(KeycloakTokens.ALICE_TOTP));
-        given().baseUri(url(SekishoService.AUTH)).auth().oauth2(admin).post("/v1/auth/users/" + person.username + "/disable")
+        // an admin of this test alone: the realm's alice is shared with other tests' logins and their one-time codes
+        Person admin = newPerson("admin");
+        given().baseUri(url(SekishoService.AUTH)).auth().oauth2(admin.login()).post("/v1/auth/users/" + person.username + "/disable")
                 .then().statusCode(200);
         Ports.sleep(REVOCATION_REACH_MILLIS);
         assertRefusedEverywhere(access);
@@ -126,7 +127,7 @@ class TrustAcrossServicesTest {
                 .contentType("application/problem+json");
     }
 
-    /** An auditor of this test alone, with TOTP, who logs in through auth-service. */
+    /** A person of this test alone, with TOTP, who logs in through auth-service. */
     private record Person(String username, String totpSecret, String ip) {
         String login() {
             return given().baseUri(url(SekishoService.AUTH)).contentType(ContentType.JSON).header("X-Forwarded-For", ip)
@@ -136,9 +137,13 @@ class TrustAcrossServicesTest {
     }
 
     private static Person newAuditor() {
+        return newPerson("auditor");
+    }
+
+    private static Person newPerson(String role) {
         String username = "trust-" + UUID.randomUUID();
         String secret = "trust-totp-" + UUID.randomUUID();
-        KeycloakAdmin.importUsers(List.of(new KeycloakAdmin.NewUser(username, PASSWORD, secret, List.of("auditor"))));
+        KeycloakAdmin.importUsers(List.of(new KeycloakAdmin.NewUser(username, PASSWORD, secret, List.of(role))));
         ThreadLocalRandom r = ThreadLocalRandom.current();
         return new Person(username, secret, "198.18." + r.nextInt(0, 256) + "." + r.nextInt(1, 255));
     }
