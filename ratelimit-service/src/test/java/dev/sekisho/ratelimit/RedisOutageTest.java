@@ -106,6 +106,9 @@ class RedisOutageTest {
             } finally {
                 channel.shutdownNow();
             }
+            // a caller's token cannot be checked against the revocation list: 503, not an unchecked token
+            given().auth().oauth2(dev.sekisho.testing.fixtures.KeycloakTokens.auditor()).get("/v1/ratelimit/policies").then()
+                    .statusCode(503).contentType("application/problem+json").header("Retry-After", "1");
             // operators hear of it at once: the outbox lives in the lost Redis, so the signal is also sent directly
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (FakeAlerts.SIGNALS.stream().noneMatch(s -> s.getKind().equals("ratelimit.redis.unavailable"))) {

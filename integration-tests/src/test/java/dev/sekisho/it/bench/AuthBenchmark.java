@@ -125,7 +125,10 @@ public final class AuthBenchmark {
 
             // and of ratelimit-service's side of the budget call: logins reach its allowed path (both Lua scripts)
             // far too rarely to get it compiled, so it is driven directly for a while with fresh usernames and addresses
-            ManagedChannel budgetChannel = RateLimitBenchmark.channel(ratelimit.port());
+            // with auth-service's token, as its own budget calls: the auth domain is decided only for ratelimit:decide:auth
+            ManagedChannel budgetChannel = ManagedChannelBuilder.forAddress("127.0.0.1", ratelimit.port()).usePlaintext()
+                    .directExecutor().intercept(MetadataUtils.newAttachHeadersInterceptor(bearer(KeycloakTokens.service("auth"))))
+                    .build();
             LongFunction<RateLimitRequest> budgetRequest = seq -> RateLimitRequest.newBuilder()
                     .setDomain("auth")
                     .addDescriptors(descriptor("username", "warm-budget-" + seq))
