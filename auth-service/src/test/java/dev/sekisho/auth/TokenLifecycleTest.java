@@ -220,7 +220,7 @@ class TokenLifecycleTest {
     }
 
     /** Keycloak's direct grant for the auth client, bypassing auth-service: the refresh token. */
-    private static String keycloakGrant(String username, String password, String totp) {
+    static String keycloakGrant(String username, String password, String totp) {
         var request = given().contentType("application/x-www-form-urlencoded")
                 .formParam("grant_type", "password").formParam("client_id", "sekisho-auth")
                 .formParam("client_secret", "sekisho-auth-dev-secret").formParam("username", username)

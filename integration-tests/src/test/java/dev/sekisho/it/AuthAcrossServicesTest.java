@@ -63,7 +63,8 @@ class AuthAcrossServicesTest {
             answer.then().statusCode(503).contentType("application/problem+json")
                     .header("Retry-After", org.hamcrest.Matchers.notNullValue())
                     .body("type", equalTo("https://sekisho.dev/problems/unavailable"));
-            assertTrue(millis < 6_000, "answered in " + millis + " ms (keycloak-timeout is 3 s)");
+            // bounded by the timeout (10 s here), where a frozen Keycloak alone would hold the login for ever
+            assertTrue(millis < 60_000, "answered in " + millis + " ms (keycloak-timeout is 10 s)");
             IntrospectResponse introspected = introspect(secondAuth, token);
             assertTrue(introspected.getActive(), "a token never seen before is verified from the cached keys");
         } finally {

@@ -40,8 +40,10 @@ final class RunningSuite {
                         // every test client is 127.0.0.1: the login tests name their source address through
                         // X-Forwarded-For, as a proxy in front of auth-service would
                         .withEnvironment("SEKISHO_AUTH_TRUSTED_PROXIES", "127.0.0.1")
-                        // a cold JVM on two cores: the first budget checks include connecting to ratelimit-service
-                        .withEnvironment("SEKISHO_AUTH_LOGIN_BUDGET_TIMEOUT", "2s");
+                        // credential outcomes are tested here, not the production timeouts on a loaded two-core
+                        // machine (a cold JVM's first budget check also connects to ratelimit-service)
+                        .withEnvironment("SEKISHO_AUTH_LOGIN_BUDGET_TIMEOUT", "10s")
+                        .withEnvironment("SEKISHO_AUTH_KEYCLOAK_TIMEOUT", "10s");
                 started.start(Duration.ofSeconds(180));
                 Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "sekisho-suite-stop"));
                 suite = started;

@@ -25,7 +25,6 @@ import dev.sekisho.auth.config.AuthSettings;
 import dev.sekisho.auth.client.Keycloak;
 import dev.sekisho.auth.client.KeycloakUnavailable;
 import dev.sekisho.auth.client.TokenSet;
-import dev.sekisho.common.problem.Problem;
 import dev.sekisho.common.problem.ProblemException;
 import dev.sekisho.common.problem.ProblemType;
 import io.smallrye.mutiny.Uni;
@@ -58,29 +57,14 @@ public class Logins {
 
     public Uni<TokenSet> login(String username, String password, String totp, String ip, String userAgent) {
         Who who = Who.user(username, ip, userAgent);
-        return budget.spend(username, ip).flatMap(verdict -> {
-            if (verdict.unavailable()) {
-                return events.audit("auth.login.error", who, "user", username, Outcome.OUTCOME_ERROR, "attempt budget unavailable", Map.of())
-                        .replaceWith(Uni.createFrom().<TokenSet>failure(ProblemException.unavailable(
-                                "Logins are paused: the attempt budget cannot be checked.", verdict.retryAfter().toSeconds())));
-            }
-            if (!verdict.allowed()) {
-                long retry = Math.max(1, verdict.retryAfter().toSeconds());
-                return events.audit("auth.login.limited", who, "user", username, Outcome.OUTCOME_DENIED, "attempt budget spent", Map.of())
-                        .call(() -> events.signal("auth.login.limited", Severity.SEVERITY_WARNING,
-                                "login attempt budget spent", Map.of("user", username, "ip", ip)))
-                        .replaceWith(Uni.createFrom().<TokenSet>failure(new ProblemException(
-                                Problem.of(ProblemType.RATE_LIMITED, "Too many login attempts; try again later."),
-                                Map.of("Retry-After", String.valueOf(retry)))));
-            }
-            return keycloak.passwordGrant(username, password, totp)
-                    .flatMap(this::requireMfa)
-                    .call(tokens -> events.audit("auth.login.succeeded", who, "user", username, Outcome.OUTCOME_SUCCESS, "", Map.of()))
-                    .onFailure(GrantRejected.class).call(e -> refused(who, ((GrantRejected) e).reason()))
-                    .onFailure(Logins::keycloakDown).call(e -> events.audit("auth.login.error", who, "user", username,
-                            Outcome.OUTCOME_ERROR, "keycloak unavailable", Map.of()))
-                    .onFailure().transform(Logins::toProblem);
-        });
+        return budget.guard(budget.spend(username, ip), "auth.login", "Logins", who, "user", () ->
+                keycloak.passwordGrant(username, password, totp)
+                        .flatMap(this::requireMfa)
+                        .call(tokens -> events.audit("auth.login.succeeded", who, "user", username, Outcome.OUTCOME_SUCCESS, "", Map.of()))
+                        .onFailure(GrantRejected.class).call(e -> refused(who, ((GrantRejected) e).reason()))
+                        .onFailure(Logins::keycloakDown).call(e -> events.audit("auth.login.error", who, "user", username,
+                                Outcome.OUTCOME_ERROR, "keycloak unavailable", Map.of())))
+                .onFailure().transform(Logins::toProblem);
     }
 
     /**

@@ -36,6 +36,9 @@ public class Sessions {
     @Inject
     SecurityEvents events;
 
+    @Inject
+    LoginBudget budget;
+
     /** What a logout did: the access token is refused everywhere until it would have expired. */
     public record LoggedOut(Instant accessDeniedUntil) {
     }
@@ -45,6 +48,11 @@ public class Sessions {
      * directly) is not renewed while MFA is required: it is ended instead, as a login would have been refused.
      */
     public Uni<TokenSet> refresh(String refreshToken, String ip, String userAgent) {
+        return budget.guard(budget.spendRefresh(ip), "auth.refresh", "Token refreshes", Who.anonymous(ip, userAgent), "session",
+                () -> grantRefresh(refreshToken, ip, userAgent));
+    }
+
+    private Uni<TokenSet> grantRefresh(String refreshToken, String ip, String userAgent) {
         return keycloak.refresh(refreshToken)
                 .flatMap(tokens -> verifier.satisfiesMfa(verifier.parse(tokens.accessToken())) ? Uni.createFrom().item(tokens)
                         : keycloak.logout(tokens.refreshToken()).onFailure().recoverWithNull()
@@ -63,7 +71,9 @@ public class Sessions {
 
     /**
      * Ends a session: the refresh token is revoked at Keycloak, and the access token presented as bearer goes on the
-     * revocation list, which every instance of every service reads (this instance forgets it at once).
+     * revocation list, which every instance of every service reads (this instance forgets it at once). A refresh token
+     * Keycloak does not know (made up, expired, already logged out, another client's) or one of another user than the
+     * bearer's is a 400 and changes nothing: a logout that did not happen is never answered as done.
      */
     public Uni<LoggedOut> logout(String refreshToken, String bearer, String ip, String userAgent) {
         boolean hasRefresh = refreshToken != null && !refreshToken.isBlank();
@@ -77,19 +87,34 @@ public class Sessions {
         } catch (InvalidToken e) {
             return Uni.createFrom().failure(new ProblemException(ProblemType.UNAUTHORIZED, "The access token is not valid: " + e.getMessage()));
         }
-        Uni<Void> denyAccess = token == null ? Uni.createFrom().voidItem()
-                : revocations.revokeToken(token.tokenId(), token.expiresAt()).invoke(() -> verifier.forget(bearer));
-        Uni<Void> endSession = !hasRefresh ? Uni.createFrom().voidItem()
-                : keycloak.logout(refreshToken).onFailure(GrantRejected.class).recoverWithNull();
-        return denyAccess.chain(() -> endSession)
+        if (hasRefresh && token != null && !token.subject().equals(TokenSet.subjectOf(refreshToken))) {
+            return refusedLogout(token, ip, userAgent, "refresh token of another subject");
+        }
+        Uni<Void> endSession = !hasRefresh ? Uni.createFrom().voidItem() : keycloak.logout(refreshToken);
+        return endSession
+                .onFailure(GrantRejected.class).recoverWithUni(e -> refusedLogout(token, ip, userAgent, ((GrantRejected) e).reason()))
+                .chain(() -> token == null ? Uni.createFrom().voidItem()
+                        : revocations.revokeToken(token.tokenId(), token.expiresAt()).invoke(() -> verifier.forget(bearer)))
                 .call(() -> events.audit("auth.logout", Who.of(token, ip, userAgent), "session", token == null ? "" : token.subject(),
                         Outcome.OUTCOME_SUCCESS, "", token == null ? Map.of() : Map.of("jti", String.valueOf(token.tokenId()))))
                 .onFailure().transform(Logins::toProblem)
                 .replaceWith(() -> new LoggedOut(token == null ? null : token.expiresAt()));
     }
 
+    private <T> Uni<T> refusedLogout(VerifiedToken token, String ip, String userAgent, String reason) {
+        return events.audit("auth.logout.failed", Who.of(token, ip, userAgent), "session", token == null ? "" : token.subject(),
+                        Outcome.OUTCOME_FAILURE, reason, Map.of())
+                .replaceWith(Uni.createFrom().failure(ProblemException.badRequest(
+                        "The refresh token is not a live session of this client and caller; nothing was logged out.")));
+    }
+
     public Uni<TokenSet> serviceToken(String clientId, String clientSecret, String scope, String ip, String userAgent) {
         Who who = Who.client(clientId, ip, userAgent);
+        return budget.guard(budget.spendServiceToken(clientId, ip), "auth.service-token", "Service tokens", who, "client",
+                () -> grantServiceToken(clientId, clientSecret, scope, who));
+    }
+
+    private Uni<TokenSet> grantServiceToken(String clientId, String clientSecret, String scope, Who who) {
         return keycloak.clientCredentials(clientId, clientSecret, scope)
                 .call(t -> events.audit("auth.service-token.issued", who, "client", clientId, Outcome.OUTCOME_SUCCESS, "", Map.of()))
                 .onFailure(GrantRejected.class).call(e -> events.audit("auth.service-token.failed", who, "client",

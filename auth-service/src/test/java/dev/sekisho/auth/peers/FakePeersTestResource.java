@@ -17,6 +17,8 @@ public class FakePeersTestResource implements QuarkusTestResourceLifecycleManage
     public Map<String, String> start() {
         Map<String, String> config = PeersServedHere.config(List.of("ratelimit", "secrets", "audit", "alerts"));
         config.put("sekisho.outbox.poll-interval", "1s");
+        // tests of per-address budgets name their address, as a proxy in front of auth-service would
+        config.put("sekisho.auth.trusted-proxies", "127.0.0.1");
         config.put("sekisho.auth.gateway-rate-policy", "gateway-per-subject");
         config.put("quarkus.log.category.\"dev.sekisho.peers\".level", "DEBUG");
         return config;
