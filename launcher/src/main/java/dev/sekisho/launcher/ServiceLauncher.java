@@ -66,6 +66,16 @@ public final class ServiceLauncher {
         }
     }
 
+    /** Waits for the process to end on its own (a refused start); its exit code, or -1 if it still runs. */
+    public int awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     public boolean isReady(HttpClient client) {
         return Suite.isReady(client, url());
     }

@@ -114,8 +114,10 @@ public final class Suite {
     }
 
     /** The same variables compose sets: Quarkus' own names, plus sekisho.* keys. */
-    Map<String, String> environment(SekishoService service) {
+    public Map<String, String> environment(SekishoService service) {
         Map<String, String> env = new HashMap<>();
+        // a local start: the published development secrets of the local Keycloak are accepted (never in prod)
+        env.put("QUARKUS_PROFILE", "local");
         env.put("SEKISHO_KEYCLOAK_URL", backends.keycloakUrl());
         env.put("QUARKUS_REDIS_HOSTS", backends.redisUrl());
         if (service.database() != null) {

@@ -125,7 +125,7 @@ public class Keycloak {
         if (grantType != null) {
             form.add("grant_type", grantType);
         }
-        return form.add("client_id", settings.clientId()).add("client_secret", settings.clientSecret());
+        return form.add("client_id", settings.clientId()).add("client_secret", settings.clientSecret().orElse(""));
     }
 
     private Uni<TokenSet> tokens(MultiMap form) {

@@ -16,9 +16,8 @@ public interface AuthSettings {
     @WithDefault("sekisho-auth")
     String clientId();
 
-    /** Its secret; SEKISHO_AUTH_CLIENT_SECRET in compose. Never logged. */
-    @WithDefault("sekisho-auth-dev-secret")
-    String clientSecret();
+    /** Its secret: SEKISHO_AUTH_CLIENT_SECRET (required outside the dev, test and local profiles). Never logged. */
+    Optional<String> clientSecret();
 
     /** How long one Keycloak call may take before the caller gets 503 with Retry-After. */
     @WithDefault("3s")
@@ -53,6 +52,23 @@ public interface AuthSettings {
 
     /** ext_authz's API-key checks at secrets-service. */
     ApiKeys apiKeys();
+
+    /** How ext_authz's denials are recorded (one record per kind and interval, with a count). */
+    GatewayDenials gatewayDenials();
+
+    interface GatewayDenials {
+        /** The interval after whose end the repeated denials of a kind are recorded as one, with their count. */
+        @WithDefault("10s")
+        Duration interval();
+
+        /** Kinds (who, route, reason) counted at once; past it, new ones count as one per reason on route {@code *}. */
+        @WithDefault("10000")
+        int maxKinds();
+
+        /** A kind denied this often in one interval also signals {@code auth.check.denied.burst}. */
+        @WithDefault("100")
+        long burst();
+    }
 
     interface GatewayBudget extends CallPolicy {
         @Override

@@ -53,11 +53,26 @@ public class ExtAuthzService implements Authorization {
         AttributeContext attributes = request.getAttributes();
         AttributeContext.HttpRequest http = attributes.getRequest().getHttp();
         Map<String, String> headers = http.getHeadersMap();
-        String path = http.getPath().length() > MAX_PATH ? http.getPath().substring(0, MAX_PATH) : http.getPath();
+        String path = route(http.getPath());
         GatewayCheck.Request question = new GatewayCheck.Request(TokenVerifier.bearer(headers.get("authorization")),
                 headers.get("x-api-key"), sourceIp(attributes), path,
-                attributes.getContextExtensionsOrDefault(REQUIRED_ROLE, ""));
+                attributes.getContextExtensionsOrDefault(REQUIRED_ROLE, ""), PeerAddress.current());
         return gateway.check(question).map(verdict -> verdict.isAllowed() ? allow(verdict.allowed()) : deny(verdict, path));
+    }
+
+    /**
+     * The path as recorded and shown: without its query string or fragment (tokens, codes and personal data travel
+     * there) and cut to {@link #MAX_PATH}.
+     */
+    static String route(String path) {
+        int end = path.length();
+        for (char separator : new char[] {'?', '#', ';'}) {
+            int at = path.indexOf(separator);
+            if (at >= 0 && at < end) {
+                end = at;
+            }
+        }
+        return path.substring(0, Math.min(end, MAX_PATH));
     }
 
     private static CheckResponse allow(GatewayCheck.Caller who) {

@@ -9,7 +9,6 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.sekisho.audit.v1.ActorType;
-import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.auth.client.RatelimitClient;
 import dev.sekisho.auth.client.SecretsClient;
 import dev.sekisho.auth.config.AuthSettings;
@@ -17,7 +16,6 @@ import dev.sekisho.common.problem.ProblemType;
 import dev.sekisho.common.security.InvalidToken;
 import dev.sekisho.common.security.TokenVerifier;
 import dev.sekisho.peers.CallerContext;
-import dev.sekisho.peers.SecurityEvents;
 import dev.sekisho.peers.SecurityEvents.Who;
 import dev.sekisho.ratelimit.v1.CheckRequest;
 import dev.sekisho.ratelimit.v1.Key;
@@ -40,9 +38,6 @@ public class GatewayCheck {
     TokenVerifier verifier;
 
     @Inject
-    SecurityEvents events;
-
-    @Inject
     AuthSettings settings;
 
     @Inject
@@ -51,8 +46,14 @@ public class GatewayCheck {
     @Inject
     SecretsClient secrets;
 
-    /** What the gateway saw: the credentials, where the request came from, where it goes, what the route needs. */
-    public record Request(String bearer, String apiKey, String ip, String path, String requiredRole) {
+    @Inject
+    GatewayDenials denials;
+
+    /**
+     * What the gateway saw: the credentials, where it says the request came from ({@code claimedIp}), where it goes
+     * (the path without its query), what the route needs; and the address the question itself came from.
+     */
+    public record Request(String bearer, String apiKey, String claimedIp, String path, String requiredRole, String peerIp) {
     }
 
     /** Who a request was authenticated as, and how. */
@@ -77,7 +78,7 @@ public class GatewayCheck {
             caller = verifier.verify(request.bearer())
                     .map(t -> new Caller(t.subject(), t.username(), t.roles(), t.clientId(), "bearer"));
         } else if (request.apiKey() != null && !request.apiKey().isBlank()) {
-            caller = verifyApiKey(request.apiKey(), request.ip());
+            caller = verifyApiKey(request.apiKey(), request.claimedIp());
         } else {
             return deny(request, null, ProblemType.UNAUTHORIZED, "A bearer token or an API key is required.", "no credentials",
                     Map.of("WWW-Authenticate", "Bearer"));
@@ -127,13 +128,15 @@ public class GatewayCheck {
                 .map(r -> r.getAllowed() ? null : String.valueOf(Math.max(1, r.getRetryAfter().getSeconds())));
     }
 
-    /** A refusal, audited first; the request is refused either way if its record cannot be stored. */
+    /**
+     * A refusal, recorded first (aggregated: {@link GatewayDenials}); the request is refused either way if its record
+     * cannot be stored. The actor's address is the one the question came from; the gateway's claim is an attribute.
+     */
     private Uni<Verdict> deny(Request request, Caller who, ProblemType type, String detail, String reason, Map<String, String> headers) {
-        Who actor = who == null ? Who.anonymous(request.ip(), "")
+        Who actor = who == null ? Who.anonymous(request.peerIp(), "")
                 : new Who(who.method().equals("api-key") ? ActorType.ACTOR_TYPE_API_KEY : ActorType.ACTOR_TYPE_USER,
-                        who.username() != null ? who.username() : who.subject(), request.ip(), "", nz(who.client()));
-        return events.audit("auth.check.denied", actor, "route", request.path(), Outcome.OUTCOME_DENIED, reason,
-                        Map.of("status", String.valueOf(type.status())))
+                        who.username() != null ? who.username() : who.subject(), request.peerIp(), "", nz(who.client()));
+        return denials.denied(actor, request.path(), reason, type.status(), request.claimedIp())
                 .onFailure().invoke(e -> LOG.warnf("a denied check could not be audited: %s", e.getClass().getSimpleName()))
                 .onFailure().recoverWithNull()
                 .replaceWith(new Verdict(null, type, detail, headers));

@@ -19,6 +19,8 @@ public class FakePeersTestResource implements QuarkusTestResourceLifecycleManage
         config.put("sekisho.outbox.poll-interval", "1s");
         // tests of per-address budgets name their address, as a proxy in front of auth-service would
         config.put("sekisho.auth.trusted-proxies", "127.0.0.1");
+        // ext_authz's denial intervals end when a test says so (GatewayDenials.closeInterval), not on a clock
+        config.put("sekisho.auth.gateway-denials.interval", "1h");
         config.put("sekisho.auth.gateway-rate-policy", "gateway-per-subject");
         config.put("quarkus.log.category.\"dev.sekisho.peers\".level", "DEBUG");
         return config;

@@ -15,11 +15,22 @@ import java.util.Map;
 
 /**
  * A real Keycloak from keycloak-quarkus-dist (unpacked by the build), started with {@code kc.sh start-dev
- * --import-realm} and the project's realm file.
+ * --import-realm} and the project's realm file, for tests and ./sekisho only: it gets the suite's published
+ * development client secrets ({@link #DEVELOPMENT_SECRETS}), which the realm file itself does not carry, and the demo
+ * users and clients of {@code sekisho-dev-users.json} beside the realm file, which compose never imports.
  */
 public final class KeycloakServer {
 
     public static final String REALM = "sekisho";
+
+    /** The realm's client secrets as tests and ./sekisho use them; published, so refused by every service in prod. */
+    public static final Map<String, String> DEVELOPMENT_SECRETS = Map.of(
+            "SEKISHO_AUTH_CLIENT_SECRET", "sekisho-auth-dev-secret",
+            "SEKISHO_SVC_AUTH_SECRET", "svc-auth-dev-secret",
+            "SEKISHO_SVC_RATELIMIT_SECRET", "svc-ratelimit-dev-secret",
+            "SEKISHO_SVC_SECRETS_SECRET", "svc-secrets-dev-secret",
+            "SEKISHO_SVC_AUDIT_SECRET", "svc-audit-dev-secret",
+            "SEKISHO_SVC_ALERT_SECRET", "svc-alert-dev-secret");
 
     private final Path home;
     private final Path realmFile;
@@ -60,7 +71,8 @@ public final class KeycloakServer {
                 "JAVA_HOME", System.getProperty("java.home"),
                 "JAVA_OPTS_KC_HEAP", "-Xms64m -Xmx768m",
                 "KC_BOOTSTRAP_ADMIN_USERNAME", "admin",
-                "KC_BOOTSTRAP_ADMIN_PASSWORD", System.getenv().getOrDefault("SEKISHO_KEYCLOAK_ADMIN_PASSWORD", "admin")));
+                "KC_BOOTSTRAP_ADMIN_PASSWORD", adminPassword()));
+        environment.putAll(DEVELOPMENT_SECRETS);
         if (inMemory) {
             // Tests fail logins back to back on purpose; Keycloak's quick-login lockout would turn the next
             // test's valid login into a 60 s lockout. Throttling is auth-service's job and is tested there.
@@ -68,6 +80,7 @@ public final class KeycloakServer {
         }
         process = ServerProcess.start(command, log, environment);
         awaitRealm(timeout);
+        importDevelopmentUsers();
         return url();
     }
 
@@ -84,6 +97,44 @@ public final class KeycloakServer {
             ServerProcess.stop(process.toHandle(), 20);
             process = null;
         }
+    }
+
+    /** The demo users and clients, added through the admin API's partial import (existing ones are left alone). */
+    private void importDevelopmentUsers() {
+        Path users = realmFile.resolveSibling("sekisho-dev-users.json");
+        if (!Files.exists(users)) {
+            return;
+        }
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        try {
+            String form = "grant_type=password&client_id=admin-cli&username=admin&password="
+                    + java.net.URLEncoder.encode(adminPassword(), java.nio.charset.StandardCharsets.UTF_8);
+            HttpResponse<String> login = client.send(HttpRequest.newBuilder(URI.create(url() + "/realms/master/protocol/openid-connect/token"))
+                    .header("Content-Type", "application/x-www-form-urlencoded").timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+            java.util.regex.Matcher token = java.util.regex.Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"")
+                    .matcher(login.body());
+            if (login.statusCode() != 200 || !token.find()) {
+                throw new IllegalStateException("Keycloak's admin login answered " + login.statusCode());
+            }
+            HttpResponse<String> imported = client.send(HttpRequest.newBuilder(URI.create(url() + "/admin/realms/" + REALM + "/partialImport"))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + token.group(1))
+                    .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofFile(users)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (imported.statusCode() != 200) {
+                throw new IllegalStateException("Keycloak refused the development users (" + imported.statusCode() + "): "
+                        + imported.body());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot import the development users into Keycloak", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static String adminPassword() {
+        return System.getenv().getOrDefault("SEKISHO_KEYCLOAK_ADMIN_PASSWORD", "admin");
     }
 
     private void awaitRealm(Duration timeout) {
