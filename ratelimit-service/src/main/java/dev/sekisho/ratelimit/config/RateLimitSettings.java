@@ -80,5 +80,12 @@ public interface RateLimitSettings {
 
         @WithDefault("1000000")
         long maxHitsAddend();
+
+        /**
+         * The longest window a caller's limit override may have (Envoy's unit: second to day; week, month and year are
+         * refused by default): an override's window is the lifetime of its counter in Redis.
+         */
+        @WithDefault("1d")
+        java.time.Duration maxOverrideWindow();
     }
 }

@@ -51,8 +51,26 @@ public record Rule(
                 replaces, Map.of());
     }
 
-    /** A human-readable identity for metrics and errors: the name, or domain and path. */
+    /** The metric label of every descriptor no policy file rule matched (rule-less, or a caller's override only). */
+    public static final String UNMATCHED = "unmatched";
+
+    /**
+     * A caller's limit override for a descriptor no rule matches (Envoy's semantics: a fixed window). It has no path:
+     * nothing of what the caller sent (domain, keys, values) ever names it in a metric or a message.
+     */
+    public static Rule unmatchedOverride(String domain, FailMode failMode) {
+        return new Rule(null, domain, List.of(), Algorithm.FIXED_WINDOW, 0, Duration.ofSeconds(1), 1, failMode, false, false,
+                Set.of(), Map.of());
+    }
+
+    /**
+     * A human-readable identity for metrics and errors, from the policy file only: the name, or domain and path;
+     * {@link #UNMATCHED} for a caller's override of an unmatched descriptor.
+     */
     public String label() {
-        return name != null ? name : domain + ":" + String.join("/", path.stream().map(PathStep::toString).toList());
+        if (name != null) {
+            return name;
+        }
+        return path.isEmpty() ? UNMATCHED : domain + ":" + String.join("/", path.stream().map(PathStep::toString).toList());
     }
 }

@@ -88,7 +88,7 @@ public class RateLimitDecider {
             Optional<BlockStore.Block> block = blockOf(descriptor.entries());
             Rule rule = set.match(domain, descriptor.entries()).orElse(null);
             if (descriptor.hasOverride()) {
-                rule = (rule != null ? rule : overrideOnly(domain, descriptor))
+                rule = (rule != null ? rule : overrideOnly(domain))
                         .withOverride(descriptor.overrideRequestsPerUnit(), descriptor.overrideWindow());
             }
             rules[i] = rule == null ? null : rule.forTenant(tenant);
@@ -243,10 +243,8 @@ public class RateLimitDecider {
     }
 
     /** A caller-supplied limit for a descriptor no rule matches: a fixed window, as in Envoy. */
-    private Rule overrideOnly(String domain, DescriptorInput descriptor) {
-        List<Rule.PathStep> path = descriptor.entries().stream().map(e -> new Rule.PathStep(e.key(), e.value())).toList();
-        return new Rule(null, domain, path, dev.sekisho.ratelimit.policy.Algorithm.FIXED_WINDOW, 0, Duration.ofSeconds(1),
-                1, FailMode.parse(settings.defaultFailMode()), false, false, Set.of(), Map.of());
+    private Rule overrideOnly(String domain) {
+        return Rule.unmatchedOverride(domain, FailMode.parse(settings.defaultFailMode()));
     }
 
     private Optional<BlockStore.Block> blockOf(List<PolicySet.Entry> entries) {
@@ -315,6 +313,11 @@ public class RateLimitDecider {
             }
             if (descriptor.hasOverride() && descriptor.overrideRequestsPerUnit() > Integer.MAX_VALUE) {
                 throw ProblemException.badRequest("limit override is too large");
+            }
+            if (descriptor.hasOverride() && descriptor.overrideWindow().compareTo(limits.maxOverrideWindow()) > 0) {
+                // the window is the counter's lifetime in Redis: a caller may not keep keys for a year
+                throw ProblemException.badRequest("limit override windows longer than " + limits.maxOverrideWindow()
+                        + " are refused (sekisho.ratelimit.limits.max-override-window)");
             }
             for (PolicySet.Entry entry : descriptor.entries()) {
                 if (entry.key() == null || entry.key().isEmpty() || entry.key().length() > limits.maxKeyLength()) {

@@ -35,7 +35,8 @@ public class RateLimitMetrics {
     }
 
     public void count(Decision.Status status) {
-        String policy = status.rule() == null ? "none" : status.rule().label();
+        // label values come from the policy file only; their number is bounded by it
+        String policy = status.rule() == null ? Rule.UNMATCHED : status.rule().label();
         String outcome = status.outcome().name().toLowerCase(java.util.Locale.ROOT);
         counters.computeIfAbsent(policy + '\u0000' + outcome, k -> Counter.builder("sekisho.ratelimit.decisions")
                 .description("Rate-limit decisions per descriptor")
