@@ -174,6 +174,22 @@ abstract class CheckApiContract {
         given().auth().oauth2(playbook).delete("/v1/ratelimit/blocks/ip/" + ip).then().statusCode(404);
         given().auth().oauth2(playbook).contentType(ContentType.JSON).body(Map.of("type", "planet", "value", "x", "durationSeconds", 5))
                 .post("/v1/ratelimit/blocks").then().statusCode(400);
+        // a block whose audit record would not fit (its value is the record's resource id) is refused, not made
+        String huge = "u".repeat(600);
+        given().auth().oauth2(playbook).contentType(ContentType.JSON).body(Map.of("type", "user", "value", huge, "durationSeconds", 60))
+                .post("/v1/ratelimit/blocks").then().statusCode(400).contentType("application/problem+json");
+        var grpcChannel = Grpc.channel(url);
+        try {
+            var refused = assertThrows(StatusRuntimeException.class, () -> RateLimiterGrpc.newBlockingStub(grpcChannel)
+                    .withInterceptors(Grpc.bearer(playbook)).block(BlockRequest.newBuilder().setIdentity(Identity.newBuilder()
+                            .setType(IdentityType.IDENTITY_TYPE_USER).setValue(huge)).setDuration(com.google.protobuf.Duration
+                            .newBuilder().setSeconds(60)).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+        } finally {
+            grpcChannel.shutdownNow();
+        }
+        given().auth().oauth2(playbook).get("/v1/ratelimit/blocks?type=user").then().statusCode(200)
+                .body("value", org.hamcrest.Matchers.not(hasItem(huge)));
 
         // both changes are audited, by whom and on what, before the caller hears of them
         List<AuditEvent> audited = auditDelivery.waiting(outbox, 10_000).await().atMost(Duration.ofSeconds(5)).stream()

@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 import dev.sekisho.audit.config.AuditSettings;
 import dev.sekisho.audit.repository.AuditEventEntity;
 import dev.sekisho.audit.v1.ActorType;
+import dev.sekisho.api.AuditLimits;
 import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.common.problem.ProblemException;
@@ -57,30 +58,30 @@ public class EventValidator {
             throw bad("actor.type is required");
         }
         e.actorType = event.getActor().getType().name().substring("ACTOR_TYPE_".length()).toLowerCase(Locale.ROOT);
-        e.actorId = text("actor.id", event.getActor().getId(), 256, true);
-        e.actorIp = pseudonyms.of(text("actor.ip", event.getActor().getIp(), 64, false));
-        e.actorUserAgent = text("actor.user_agent", event.getActor().getUserAgent(), 512, false);
-        e.actorClientId = text("actor.client_id", event.getActor().getClientId(), 256, false);
-        e.action = text("action", event.getAction(), 128, true);
+        e.actorId = text("actor.id", event.getActor().getId(), AuditLimits.ACTOR_ID, true);
+        e.actorIp = pseudonyms.of(text("actor.ip", event.getActor().getIp(), AuditLimits.ACTOR_IP, false));
+        e.actorUserAgent = text("actor.user_agent", event.getActor().getUserAgent(), AuditLimits.ACTOR_USER_AGENT, false);
+        e.actorClientId = text("actor.client_id", event.getActor().getClientId(), AuditLimits.ACTOR_CLIENT_ID, false);
+        e.action = text("action", event.getAction(), AuditLimits.ACTION, true);
         if (!ACTION.matcher(e.action).matches()) {
             throw bad("action must be a dotted lower-case name such as auth.login.failed");
         }
-        e.resourceType = text("resource.type", event.getResource().getType(), 128, false);
-        e.resourceId = text("resource.id", event.getResource().getId(), 512, false);
+        e.resourceType = text("resource.type", event.getResource().getType(), AuditLimits.RESOURCE_TYPE, false);
+        e.resourceId = text("resource.id", event.getResource().getId(), AuditLimits.RESOURCE_ID, false);
         if (event.getOutcome() == Outcome.OUTCOME_UNSPECIFIED || event.getOutcome() == Outcome.UNRECOGNIZED) {
             throw bad("outcome is required");
         }
         e.outcome = event.getOutcome().name().substring("OUTCOME_".length()).toLowerCase(Locale.ROOT);
-        e.reason = text("reason", event.getReason(), 1024, false);
-        e.service = text("service", emittingService, 64, true);
-        e.traceId = text("trace_id", event.getTraceId(), 64, false);
+        e.reason = text("reason", event.getReason(), AuditLimits.REASON, false);
+        e.service = text("service", emittingService, AuditLimits.SERVICE, true);
+        e.traceId = text("trace_id", event.getTraceId(), AuditLimits.TRACE_ID, false);
         e.attributes = attributes(event.getAttributesMap());
         return e;
     }
 
     private Map<String, String> attributes(Map<String, String> raw) {
-        if (raw.size() > 64) {
-            throw bad("at most 64 attributes");
+        if (raw.size() > AuditLimits.ATTRIBUTES) {
+            throw bad("at most " + AuditLimits.ATTRIBUTES + " attributes");
         }
         long size = 0;
         Map<String, String> attributes = new HashMap<>();

@@ -8,6 +8,7 @@ import jakarta.inject.Inject;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.sekisho.api.AuditLimits;
 import dev.sekisho.auth.service.GatewayCheck;
 import dev.sekisho.common.problem.GrpcProblems;
 import dev.sekisho.common.problem.Problem;
@@ -39,8 +40,8 @@ public class ExtAuthzService implements Authorization {
     static final String REQUIRED_ROLE = "sekisho.required_role";
     static final List<String> IDENTITY_HEADERS = List.of("x-sekisho-subject", "x-sekisho-username", "x-sekisho-roles",
             "x-sekisho-client", "x-sekisho-auth");
-    /** Recorded and shown paths are cut to this. */
-    static final int MAX_PATH = 512;
+    /** Recorded and shown paths are cut to this: the audit record's resource id. */
+    static final int MAX_PATH = AuditLimits.RESOURCE_ID;
 
     @Inject
     GatewayCheck gateway;
@@ -127,6 +128,7 @@ public class ExtAuthzService implements Authorization {
 
     private static String sourceIp(AttributeContext attributes) {
         var address = attributes.getSource().getAddress();
-        return address.hasSocketAddress() ? address.getSocketAddress().getAddress() : "";
+        String claimed = address.hasSocketAddress() ? address.getSocketAddress().getAddress() : "";
+        return claimed.length() <= AuditLimits.ACTOR_IP ? claimed : claimed.substring(0, AuditLimits.ACTOR_IP);
     }
 }

@@ -5,6 +5,7 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.sekisho.api.AuditLimits;
 import dev.sekisho.alert.v1.Severity;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.auth.service.AccessReview.Disabled;
@@ -22,8 +23,8 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 @ApplicationScoped
 public class UserDisabling {
 
-    /** As audit-service stores a reason (AuditLimits); longer ones are refused, not cut. */
-    static final int MAX_REASON = 1024;
+    /** As audit-service stores a reason; longer ones are refused before anything is done, not cut. */
+    static final int MAX_REASON = AuditLimits.REASON;
 
     @Inject
     AccessReview review;

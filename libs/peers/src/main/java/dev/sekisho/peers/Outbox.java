@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import dev.sekisho.alert.v1.Severity;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -56,6 +57,10 @@ public class Outbox {
 
     @ConfigProperty(name = "sekisho.outbox.claim-after")
     Duration claimAfter;
+
+    /** Lazily: SecurityEvents stores through this outbox. */
+    @Inject
+    Instance<SecurityEvents> events;
 
     @Inject
     public Outbox(OutboxStore store, Instance<OutboxDelivery> deliveries, MeterRegistry metrics) {
@@ -148,10 +153,40 @@ public class Outbox {
                 .onFailure().recoverWithNull();
     }
 
+    /**
+     * The entry moves to the dead letters, and alert-service hears of it (signal {@code outbox.dead_lettered}), unless
+     * the entry was itself a signal: alert-service refusing signals cannot be told so by another one.
+     */
     private Uni<String> deadLetter(OutboxDelivery delivery, OutboxStore.Entry entry, String reason) {
         LOG.errorf("outbox entry %s of %s rejected by its peer and moved to the dead letters: %s", entry.id(),
                 delivery.stream(), reason);
         deadLettered.incrementAndGet();
-        return store.deadLetter(delivery.stream(), entry, reason).replaceWith((String) null);
+        Uni<Void> moved = store.deadLetter(delivery.stream(), entry, reason);
+        if (delivery.stream().equals(SignalDelivery.STREAM) || !deliveries.containsKey(SignalDelivery.STREAM)) {
+            return moved.replaceWith((String) null);
+        }
+        return moved.call(() -> events.get().signal("outbox.dead_lettered", Severity.SEVERITY_CRITICAL,
+                        "an outbox entry was rejected by its peer and kept as a dead letter",
+                        Map.of("stream", delivery.stream(), "reason", truncate(String.valueOf(reason), 256)))
+                        .onFailure().invoke(e -> LOG.warnf("the dead letter's signal could not be stored: %s", e.toString()))
+                        .onFailure().recoverWithNull())
+                .replaceWith((String) null);
+    }
+
+    /** Per stream: entries waiting and entries dead-lettered (readiness shows them). */
+    public Uni<Map<String, OutboxStore.Backlog>> backlogs() {
+        return Multi.createFrom().iterable(deliveries.keySet()).onItem()
+                .transformToUniAndConcatenate(stream -> store.backlog(stream).map(b -> Map.entry(stream, b)))
+                .collect().asMap(Map.Entry::getKey, Map.Entry::getValue);
+    }
+
+    public Uni<Map<String, Long>> deadLetters() {
+        return Multi.createFrom().iterable(deliveries.keySet()).onItem()
+                .transformToUniAndConcatenate(stream -> store.deadLetters(stream).map(n -> Map.entry(stream, n)))
+                .collect().asMap(Map.Entry::getKey, Map.Entry::getValue);
+    }
+
+    private static String truncate(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max);
     }
 }

@@ -40,6 +40,9 @@ public interface OutboxStore {
 
     Uni<Backlog> backlog(String stream);
 
+    /** How many entries of the stream were dead-lettered (kept for operators, never retried). */
+    Uni<Long> deadLetters(String stream);
+
     /** Up to {@code max} entries still waiting, oldest first, as they were put (for operators and tests). */
     Uni<List<byte[]>> waiting(String stream, int max);
 }

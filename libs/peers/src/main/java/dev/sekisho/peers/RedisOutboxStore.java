@@ -93,6 +93,11 @@ public class RedisOutboxStore implements OutboxStore {
     }
 
     @Override
+    public Uni<Long> deadLetters(String stream) {
+        return streams.xlen(key(stream) + ":dead");
+    }
+
+    @Override
     public Uni<List<byte[]>> waiting(String stream, int max) {
         return streams.xrange(key(stream), StreamRange.of("-", "+"), max)
                 .map(entries -> entries.stream().map(entry -> decode(entry.payload().get(FIELD))).toList());

@@ -13,6 +13,8 @@ import com.google.protobuf.Timestamp;
 
 import dev.sekisho.alert.v1.SecuritySignal;
 import dev.sekisho.alert.v1.Severity;
+import dev.sekisho.api.AuditLimits;
+import dev.sekisho.common.problem.ProblemException;
 import dev.sekisho.audit.v1.Actor;
 import dev.sekisho.audit.v1.ActorType;
 import dev.sekisho.audit.v1.AuditEvent;
@@ -87,6 +89,12 @@ public class SecurityEvents {
                 .setTraceId(traceId())
                 .putAllAttributes(attributes)
                 .build();
+        String violation = AuditLimits.violation(event);
+        if (violation != null) {
+            // refused here, before the caller answers, rather than dead-lettered by audit-service after it acted
+            return Uni.createFrom().failure(ProblemException.badRequest(
+                    "This cannot be done: its audit record would not fit (" + violation + " is too long or not text)."));
+        }
         return outbox.put(AuditDelivery.STREAM, event.toByteArray());
     }
 

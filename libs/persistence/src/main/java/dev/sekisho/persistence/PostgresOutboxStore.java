@@ -44,6 +44,7 @@ public class PostgresOutboxStore implements OutboxStore {
     private static final String BACKLOG = """
             select count(*) as entries, coalesce(extract(epoch from now() - min(created_at)), 0) as oldest_seconds
               from sekisho_outbox where stream = $1""";
+    private static final String DEAD_LETTERS = "select count(*) as entries from sekisho_outbox_dead where stream = $1";
     private static final String WAITING = "select payload from sekisho_outbox where stream = $1 order by id limit $2";
 
     @Inject
@@ -88,6 +89,11 @@ public class PostgresOutboxStore implements OutboxStore {
             Row row = rows.iterator().next();
             return new Backlog(row.getLong("entries"), Duration.ofMillis((long) (row.getDouble("oldest_seconds") * 1000)));
         });
+    }
+
+    @Override
+    public Uni<Long> deadLetters(String stream) {
+        return pool.preparedQuery(DEAD_LETTERS).execute(Tuple.of(stream)).map(rows -> rows.iterator().next().getLong("entries"));
     }
 
     @Override

@@ -17,11 +17,16 @@ import java.util.function.BooleanSupplier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
 import org.junit.jupiter.api.Test;
 
+import dev.sekisho.alert.v1.SecuritySignal;
 import dev.sekisho.peers.Outbox;
 import dev.sekisho.peers.OutboxDelivery;
+import dev.sekisho.peers.OutboxReadiness;
 import dev.sekisho.peers.OutboxStore;
+import dev.sekisho.peers.SignalDelivery;
 import dev.sekisho.testing.servers.Ports;
 import dev.sekisho.testing.resources.PostgresTestResource;
 import dev.sekisho.testing.resources.RedisTestResource;
@@ -79,6 +84,10 @@ class PostgresOutboxTest {
     @Inject
     Pool pool;
 
+    @Inject
+    @Readiness
+    OutboxReadiness readiness;
+
     @Test
     void theStoreIsPostgres() {
         assertInstanceOf(PostgresOutboxStore.class, store);
@@ -93,7 +102,7 @@ class PostgresOutboxTest {
                         .chain(() -> outbox.put(Peer.STREAM, ("rolled-back-" + id).getBytes(StandardCharsets.UTF_8)))
                         .chain(() -> Uni.createFrom().failure(new IllegalStateException("killed between the change and the commit"))))));
         assertEquals(0, count("select count(*) from probe where id = $1", id));
-        assertEquals(0, count("select count(*) from sekisho_outbox where convert_from(payload, 'UTF8') = $1", "rolled-back-" + id));
+        assertEquals(0, count("select count(*) from sekisho_outbox where encode(payload, 'escape') = $1", "rolled-back-" + id));
 
         // the same, committed: both are there, and the event is delivered
         Peer.UP.set(true);
@@ -114,7 +123,7 @@ class PostgresOutboxTest {
                 VertxContextSupport.subscribeAndAwait(() -> outbox.put(Peer.STREAM, payload));
             }
             relayPasses(3); // the peer is down: every attempt fails, every entry stays
-            assertEquals(25, count("select count(*) from sekisho_outbox where convert_from(payload, 'UTF8') like $1", run + "%"));
+            assertEquals(25, count("select count(*) from sekisho_outbox where encode(payload, 'escape') like $1", run + "%"));
             assertTrue(Peer.RECEIVED.keySet().stream().noneMatch(k -> k.startsWith(run)));
         } finally {
             Peer.UP.set(true);
@@ -123,7 +132,7 @@ class PostgresOutboxTest {
         relayPasses(3);
         assertTrue(Peer.RECEIVED.entrySet().stream().filter(e -> e.getKey().startsWith(run))
                 .allMatch(e -> e.getValue().get() == 1), "each entry delivered exactly once: " + Peer.RECEIVED);
-        assertEquals(0, count("select count(*) from sekisho_outbox where convert_from(payload, 'UTF8') like $1", run + "%"));
+        assertEquals(0, count("select count(*) from sekisho_outbox where encode(payload, 'escape') like $1", run + "%"));
     }
 
     @Test
@@ -132,9 +141,31 @@ class PostgresOutboxTest {
         VertxContextSupport.subscribeAndAwait(() -> outbox.put(Peer.STREAM, ("poison" + run).getBytes(StandardCharsets.UTF_8)));
         VertxContextSupport.subscribeAndAwait(() -> outbox.put(Peer.STREAM, ("fine" + run).getBytes(StandardCharsets.UTF_8)));
         await(() -> Peer.RECEIVED.containsKey("fine" + run), "the entry behind the poison is delivered");
-        await(() -> count("select count(*) from sekisho_outbox_dead where convert_from(payload, 'UTF8') = $1 and reason like $2",
+        await(() -> count("select count(*) from sekisho_outbox_dead where encode(payload, 'escape') = $1 and reason like $2",
                 "poison" + run, "%never valid") == 1, "the poison is a dead letter with its reason");
-        assertEquals(0, count("select count(*) from sekisho_outbox where convert_from(payload, 'UTF8') = $1", "poison" + run));
+        assertEquals(0, count("select count(*) from sekisho_outbox where encode(payload, 'escape') = $1", "poison" + run));
+
+        // nothing is dead-lettered unseen: alert-service hears of it, and readiness shows it
+        await(() -> signalsWaiting().stream().anyMatch(signal -> signal.getKind().equals("outbox.dead_lettered")
+                && signal.getLabelsMap().get("stream").equals(Peer.STREAM)), "the dead letter is signalled");
+        HealthCheckResponse ready = readiness.call().await().atMost(Duration.ofSeconds(10));
+        assertEquals(HealthCheckResponse.Status.UP, ready.getStatus());
+        assertTrue(((Number) ready.getData().orElseThrow().get(Peer.STREAM + ".dead_letters")).longValue() >= 1, ready.getData().toString());
+    }
+
+    private List<SecuritySignal> signalsWaiting() {
+        try {
+            return VertxContextSupport.subscribeAndAwait(() -> outbox.waiting(SignalDelivery.STREAM, 10_000)).stream()
+                    .map(bytes -> {
+                        try {
+                            return SecuritySignal.parseFrom(bytes);
+                        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }).toList();
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private Uni<Integer> insertProbe(long id, String name) {

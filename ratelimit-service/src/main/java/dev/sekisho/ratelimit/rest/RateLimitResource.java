@@ -13,6 +13,8 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
+
+import dev.sekisho.api.AuditLimits;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -51,7 +53,7 @@ public class RateLimitResource {
 
     public record BlockBody(
             @NotBlank String type,
-            @NotBlank @Size(max = 1024) String value,
+            @NotBlank @Size(max = AuditLimits.RESOURCE_ID) String value,
             @NotNull @PositiveOrZero @Max(30L * 24 * 3600) Long durationSeconds,
             @Size(max = 500) String reason) {
     }

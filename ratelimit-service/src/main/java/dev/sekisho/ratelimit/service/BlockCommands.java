@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.sekisho.audit.v1.Outcome;
+import dev.sekisho.api.AuditLimits;
 import dev.sekisho.common.problem.ProblemException;
 import dev.sekisho.peers.SecurityEvents;
 import dev.sekisho.peers.SecurityEvents.Who;
@@ -90,8 +91,10 @@ public class BlockCommands {
     }
 
     private void requireValue(String value) {
-        if (value == null || value.isBlank() || value.length() > settings.limits().maxValueLength()) {
-            throw ProblemException.badRequest("identity value must have 1 to " + settings.limits().maxValueLength() + " characters");
+        // the value is the audit record's resource id: a block that could not be recorded is not made
+        int max = Math.min(settings.limits().maxValueLength(), AuditLimits.RESOURCE_ID);
+        if (value == null || value.isBlank() || value.length() > max) {
+            throw ProblemException.badRequest("identity value must have 1 to " + max + " characters");
         }
     }
 }
