@@ -70,6 +70,9 @@ class AuditIngestTest {
     @Inject
     AuditAppender appender;
 
+    @Inject
+    dev.sekisho.audit.chain.CheckpointSigner signer;
+
     ManagedChannel channel;
     AuditIngestGrpc.AuditIngestBlockingStub ingest;
 
@@ -234,8 +237,11 @@ class AuditIngestTest {
         assertValidChain(firstSeq, lastSeq, (int) count("seq between " + firstSeq + " and " + lastSeq));
     }
 
-    /** What another instance's appender does for one event: lock, read the tail, link onto it, insert, commit. */
-    private static void appendAsAnotherInstance(Connection db) throws SQLException {
+    /**
+     * What another instance's appender does for one event: lock, read the tail, link onto it, insert, sign a checkpoint
+     * over it with the shared key (more often than a real one, never less), commit.
+     */
+    private void appendAsAnotherInstance(Connection db) throws SQLException {
         try (var statement = db.createStatement()) {
             statement.execute("select pg_advisory_xact_lock(" + AuditAppender.APPEND_LOCK + ")");
             AuditEventEntity record = new AuditEventEntity();
@@ -272,6 +278,15 @@ class AuditIngestTest {
                 insert.setBytes(11, record.prevHash);
                 insert.setBytes(12, record.hash);
                 insert.executeUpdate();
+            }
+            try (var checkpoint = db.prepareStatement("insert into audit_checkpoint (seq, hash, signed_at, key_id, signature, anchor)"
+                    + " values (?, ?, ?, ?, ?, false)")) {
+                checkpoint.setLong(1, record.seq);
+                checkpoint.setBytes(2, record.hash);
+                checkpoint.setObject(3, now.atOffset(ZoneOffset.UTC));
+                checkpoint.setString(4, signer.keyId());
+                checkpoint.setBytes(5, signer.sign(record.seq, record.hash, now));
+                checkpoint.executeUpdate();
             }
             db.commit();
         } catch (SQLException e) {

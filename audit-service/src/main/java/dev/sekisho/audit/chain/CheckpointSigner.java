@@ -40,16 +40,61 @@ public class CheckpointSigner {
     private final PublicKey publicKey;
     private final String keyId;
 
+    private final Path file;
+    private final boolean generated;
+
+    /**
+     * Loads the key, or makes a new one in memory only ({@link #generated}): it is written to its file by
+     * {@link #persist} once the log is known to be empty, so a lost key is never silently replaced.
+     */
     @Inject
     public CheckpointSigner(AuditSettings settings) {
         try {
-            KeyPair pair = loadOrCreate(Path.of(settings.signingKeyFile()));
+            this.file = Path.of(settings.signingKeyFile());
+            KeyPair loaded = load(file);
+            KeyPair pair = loaded != null ? loaded : KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            this.generated = loaded == null;
             this.privateKey = pair.getPrivate();
             this.publicKey = pair.getPublic();
             this.keyId = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(publicKey.getEncoded()), 0, 8);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot load the audit signing key", e);
         }
+        settings.signingPublicKey().filter(pinned -> !pinned.isBlank()).ifPresent(pinned -> {
+            if (!java.util.Arrays.equals(java.util.Base64.getDecoder().decode(pinned.strip()), publicKey.getEncoded())) {
+                throw new IllegalStateException("the audit signing key in " + file + " is not the pinned one"
+                        + " (sekisho.audit.signing-public-key): audit-service refuses to sign with another key");
+            }
+        });
+    }
+
+    /** True when no key file existed and this start made a new key (not yet written). */
+    public boolean generated() {
+        return generated;
+    }
+
+    /** Writes a generated key to its files: the private key (owner-only) and the public key. */
+    public void persist() {
+        Path publicFile = file.resolveSibling(file.getFileName() + ".pub");
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+            Files.write(publicFile, publicKey.getEncoded());
+            Files.write(file, privateKey.getEncoded());
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException notPosix) {
+                // best effort on file systems without POSIX permissions
+            }
+            LOG.infof("created a new audit signing key in %s", file.toAbsolutePath());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    public Path file() {
+        return file;
     }
 
     public static byte[] message(long seq, byte[] hash, Instant signedAt) {
@@ -87,33 +132,24 @@ public class CheckpointSigner {
         return publicKey.getEncoded();
     }
 
-    /** The private key in PKCS#8 ({@code file}) and the public key in X.509 ({@code file.pub}). */
-    private static KeyPair loadOrCreate(Path file) throws GeneralSecurityException {
+    /** The private key in PKCS#8 ({@code file}) and the public key in X.509 ({@code file.pub}); null when neither exists. */
+    private static KeyPair load(Path file) throws GeneralSecurityException {
         Path publicFile = file.resolveSibling(file.getFileName() + ".pub");
         try {
-            KeyFactory factory = KeyFactory.getInstance("Ed25519");
-            if (Files.exists(file) && Files.exists(publicFile)) {
-                return new KeyPair(factory.generatePublic(new X509EncodedKeySpec(Files.readAllBytes(publicFile))),
-                        factory.generatePrivate(new PKCS8EncodedKeySpec(Files.readAllBytes(file))));
+            if (!Files.exists(file)) {
+                if (Files.exists(publicFile)) {
+                    throw new GeneralSecurityException(publicFile + " exists without its private key " + file);
+                }
+                return null;
             }
-            if (Files.exists(file)) {
+            if (!Files.exists(publicFile)) {
                 throw new GeneralSecurityException(file + " exists without " + publicFile);
             }
-            KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-            if (file.getParent() != null) {
-                Files.createDirectories(file.getParent());
-            }
-            Files.write(publicFile, pair.getPublic().getEncoded());
-            Files.write(file, pair.getPrivate().getEncoded());
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException notPosix) {
-                // best effort on file systems without POSIX permissions
-            }
-            LOG.infof("created a new audit signing key in %s", file.toAbsolutePath());
-            return pair;
+            KeyFactory factory = KeyFactory.getInstance("Ed25519");
+            return new KeyPair(factory.generatePublic(new X509EncodedKeySpec(Files.readAllBytes(publicFile))),
+                    factory.generatePrivate(new PKCS8EncodedKeySpec(Files.readAllBytes(file))));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read or write " + file, e);
+            throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 }

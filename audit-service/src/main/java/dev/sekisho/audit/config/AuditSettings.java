@@ -21,9 +21,27 @@ public interface AuditSettings {
     @WithDefault("10s")
     Duration checkpointInterval();
 
-    /** PKCS#8 Ed25519 private key; created on first start when missing. Keep it out of the database. */
+    /**
+     * PKCS#8 Ed25519 private key (its public key beside it, {@code .pub}); created on the first start of an empty log
+     * only: with checkpoints stored, a missing key is a refusal to start. Keep it out of the database.
+     */
     @WithDefault(".sekisho/audit-signing.key")
     String signingKeyFile();
+
+    /** The public key the signing key must have (base64 X.509, as GET /v1/audit/public-key serves it); unset: any. */
+    Optional<String> signingPublicKey();
+
+    /** The newest checkpoint, kept outside PostgreSQL as well. */
+    Witness witness();
+
+    interface Witness {
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The Redis hash that holds it; one per audit database. */
+        @WithDefault("sekisho:audit:witness")
+        String key();
+    }
 
     /**
      * Events in one append transaction at most. Appends are serial (one chain), so under load each transaction

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -62,6 +63,9 @@ public class AuditAppender {
     CheckpointSigner signer;
 
     @Inject
+    CheckpointWitness witness;
+
+    @Inject
     AuditSettings settings;
 
     @Inject
@@ -102,6 +106,16 @@ public class AuditAppender {
         queue.add(new Pending(record, done));
         drain();
         return Uni.createFrom().completionStage(done);
+    }
+
+    /** How many signed checkpoints the log holds. */
+    public Uni<Long> checkpoints() {
+        return pool.query("select count(*) from audit_checkpoint").execute().map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    /** The newest signed checkpoint's sequence number in the database, or 0. */
+    public Uni<Long> newestCheckpoint() {
+        return pool.query("select coalesce(max(seq), 0) from audit_checkpoint").execute().map(rows -> rows.iterator().next().getLong(0));
     }
 
     /** How many batches linked ahead were linked again under the lock. */
@@ -185,12 +199,31 @@ public class AuditAppender {
 
     /** Reads the tail and the ids already stored under the append lock, links the batch onto it and inserts. */
     private Uni<List<Ack>> writeUnderLock(List<Pending> batch) {
-        return pool.withTransaction(conn -> lock(conn)
-                .chain(() -> tail(conn))
-                .chain(tail -> stored(conn, batch).map(existing -> link(batch, tail, existing)))
-                .invoke(linked -> linked(linked.last()))
-                .invoke(this::drain)
-                .chain(linked -> insert(conn, linked)));
+        return witness.read().onFailure().recoverWithItem(Optional.empty())
+                .chain(witnessed -> pool.withTransaction(conn -> lock(conn)
+                        .chain(() -> tail(conn))
+                        .map(tail -> afterWitness(tail, witnessed))
+                        .chain(tail -> stored(conn, batch).map(existing -> link(batch, tail, existing)))
+                        .invoke(linked -> linked(linked.last()))
+                        .invoke(this::drain)
+                        .chain(linked -> insert(conn, linked).replaceWith(linked))))
+                .call(linked -> witness.offer(linked.checkpoint()))
+                .map(Linked::acks);
+    }
+
+    /**
+     * The tail to link onto: the database's, unless the witness outside PostgreSQL holds a later checkpoint. Then
+     * records were removed from the database's end; new ones continue after the witnessed checkpoint, so the gap stays
+     * in the record (verify names it) instead of new records taking the removed ones' sequence numbers.
+     */
+    private Tail afterWitness(Tail tail, Optional<CheckpointWitness.Witnessed> witnessed) {
+        if (witnessed.isEmpty() || witnessed.get().seq() <= tail.seq()) {
+            return tail;
+        }
+        CheckpointWitness.Witnessed w = witnessed.get();
+        LOG.errorf("the audit log ends at %d but a checkpoint at %d was signed and witnessed outside PostgreSQL: records %d to %d"
+                + " are gone; new records continue after %d", tail.seq(), w.seq(), tail.seq() + 1, w.seq(), w.seq());
+        return new Tail(w.seq(), w.hash());
     }
 
     /**
@@ -206,7 +239,8 @@ public class AuditAppender {
                 .chain(linked -> pool.withTransaction(conn -> lock(conn)
                         .chain(() -> tail(conn))
                         .chain(tail -> sameTail(tail, onto) ? insert(conn, linked)
-                                : Uni.createFrom().failure(new IllegalStateException("the tail moved")))));
+                                : Uni.createFrom().failure(new IllegalStateException("the tail moved"))))
+                        .call(() -> witness.offer(linked.checkpoint())));
     }
 
     private static Uni<Void> lock(SqlClient conn) {
@@ -360,9 +394,14 @@ public class AuditAppender {
                 .chain(() -> tail(conn))
                 .chain(tail -> conn.query("select max(seq) from audit_checkpoint").execute()
                         .map(rows -> rows.iterator().next().getLong(0))
-                        .chain(signed -> tail.seq() == 0 || (signed != null && signed >= tail.seq())
-                                ? Uni.createFrom().voidItem()
-                                : insertCheckpoint(conn, checkpoint(tail.seq(), tail.hash(), false)))))
+                        .chain(signed -> {
+                            if (tail.seq() == 0 || (signed != null && signed >= tail.seq())) {
+                                return Uni.createFrom().<CheckpointEntity>nullItem();
+                            }
+                            CheckpointEntity checkpoint = checkpoint(tail.seq(), tail.hash(), false);
+                            return insertCheckpoint(conn, checkpoint).replaceWith(checkpoint);
+                        })))
+                .call(witness::offer)
                 .onFailure().invoke(e -> LOG.warnf("periodic audit checkpoint failed: %s", e.getMessage()))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }

@@ -1,10 +1,13 @@
 package dev.sekisho.audit.service;
 
 import dev.sekisho.audit.repository.AuditAppender;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -13,6 +16,8 @@ import org.hibernate.reactive.mutiny.Mutiny;
 
 import dev.sekisho.audit.chain.CheckpointSigner;
 import dev.sekisho.audit.chain.HashChain;
+import dev.sekisho.audit.config.AuditSettings;
+import dev.sekisho.audit.repository.CheckpointWitness;
 import dev.sekisho.audit.repository.AuditEventEntity;
 import dev.sekisho.audit.repository.CheckpointEntity;
 import dev.sekisho.audit.repository.PurgeEntity;
@@ -23,7 +28,11 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Recomputes the chain over a range and checks the signed checkpoints in it; names the first record that is
- * missing, modified, or does not link to its predecessor (reordered or inserted), and a cut-off tail.
+ * missing, modified, or does not link to its predecessor (reordered or inserted), a stretch without the checkpoints
+ * the appender writes (every {@code checkpoint-every} events, and a quiet tail within {@code checkpoint-interval}),
+ * and a cut-off tail. The witnesses of the tail (the newest checkpoint in the database, the newest kept outside it,
+ * the highest sequence this instance appended) are read before the walk, so records appended while it runs are
+ * never taken for lost ones.
  */
 @ApplicationScoped
 public class ChainVerifier {
@@ -33,7 +42,7 @@ public class ChainVerifier {
             Problem problem) {
     }
 
-    /** kind: missing, modified, unlinked, truncated, bad-checkpoint. */
+    /** kind: missing, modified, unlinked, truncated, bad-checkpoint, missing-checkpoint. */
     public record Problem(long seq, String eventId, String kind, String detail) {
     }
 
@@ -48,15 +57,28 @@ public class ChainVerifier {
     @Inject
     AuditAppender appender;
 
+    @Inject
+    CheckpointWitness witness;
+
+    @Inject
+    AuditSettings settings;
+
     public Uni<Result> verify(Long from, Long to) {
         if (from != null && from < 1 || to != null && to < 1 || from != null && to != null && from > to) {
             throw ProblemException.badRequest("from and to are sequence numbers, 1 or more, from <= to");
         }
         long start = from == null ? 1 : from;
         long end = to == null ? Long.MAX_VALUE : to;
-        return sessions.withSession(session -> checkpoints(session, start, end)
-                .chain(checkpoints -> previousHash(session, start).map(previous -> new Walk(start, end, to == null, checkpoints, previous))))
+        long appendedBefore = appender.highestAppended();
+        return witness.read().onFailure().recoverWithItem(Optional.empty())
+                .chain(witnessed -> appender.newestCheckpoint().chain(signed -> sessions.withSession(session -> checkpoints(session, start, end)
+                        .chain(checkpoints -> previousHash(session, start).map(previous -> new Walk(start, end, to == null,
+                                checkpoints, previous, new Witnesses(signed, appendedBefore, witnessed.orElse(null))))))))
                 .chain(Walk::run);
+    }
+
+    /** What says where the chain ends, read before the walk. */
+    private record Witnesses(long newestCheckpoint, long appended, CheckpointWitness.Witnessed outside) {
     }
 
     private Uni<Map<Long, CheckpointEntity>> checkpoints(Mutiny.Session session, long start, long end) {
@@ -92,14 +114,23 @@ public class ChainVerifier {
         Long first;
         Long last;
 
+        final Witnesses witnesses;
+        final long maxUnsigned;
+        long sinceCheckpoint;
+        Instant lastRecordedAt;
+        boolean lastSigned;
+
         Problem problem;
 
-        Walk(long start, long end, boolean toTail, Map<Long, CheckpointEntity> checkpoints, byte[] previous) {
+        Walk(long start, long end, boolean toTail, Map<Long, CheckpointEntity> checkpoints, byte[] previous, Witnesses witnesses) {
             this.end = end;
             this.toTail = toTail;
             this.checkpoints = checkpoints;
             this.expected = start;
             this.previous = previous;
+            this.witnesses = witnesses;
+            // a checkpoint ends the batch in which checkpoint-every events were reached
+            this.maxUnsigned = (long) settings.checkpointEvery() + settings.batchSize();
         }
 
         final Map<Long, PurgedEntity> tombstones = new HashMap<>();
@@ -181,6 +212,23 @@ public class ChainVerifier {
                     }
                     checkedCheckpoints++;
                 }
+                CheckpointWitness.Witnessed outside = witnesses.outside();
+                if (outside != null && outside.seq() == record.seq) {
+                    if (!Arrays.equals(outside.hash(), record.hash)) {
+                        return new Problem(record.seq, record.eventId.toString(), "bad-checkpoint",
+                                "the checkpoint kept outside PostgreSQL (the witness) does not match this record: the records up"
+                                        + " to here were rewritten");
+                    }
+                    checkpoint = checkpoint != null ? checkpoint : new CheckpointEntity();
+                }
+                sinceCheckpoint = checkpoint != null ? 0 : sinceCheckpoint + 1;
+                if (sinceCheckpoint > maxUnsigned) {
+                    return new Problem(record.seq, record.eventId.toString(), "missing-checkpoint",
+                            "no signed checkpoint in the " + maxUnsigned + " records up to here, where the appender writes one"
+                                    + " every " + settings.checkpointEvery() + ": checkpoints were removed");
+                }
+                lastSigned = checkpoint != null;
+                lastRecordedAt = record.recordedAt;
                 if (first == null) {
                     first = record.seq;
                 }
@@ -192,22 +240,35 @@ public class ChainVerifier {
             return null;
         }
 
-        /** Records after the last one present, vouched for by a checkpoint or by this instance, were cut off. */
+        /**
+         * Records after the last one present, vouched for by a checkpoint (in the database or outside it) or by this
+         * instance, were cut off; a tail unsigned for longer than the appender lets one be had its checkpoints removed.
+         */
         private Uni<Result> tail() {
             if (!toTail) {
                 return Uni.createFrom().item(result(null));
             }
             long present = last == null ? expected - 1 : last;
-            return sessions.withSession(session -> session.createQuery("select max(c.seq) from CheckpointEntity c", Long.class)
-                            .getSingleResult())
-                    .map(signed -> {
-                        long witnessed = Math.max(signed == null ? 0 : signed, appender.highestAppended());
-                        if (witnessed > present) {
-                            return result(new Problem(present + 1, null, "truncated",
-                                    "records " + (present + 1) + " to " + witnessed + " were written and are gone"));
-                        }
-                        return result(null);
-                    });
+            CheckpointWitness.Witnessed outside = witnesses.outside();
+            if (outside != null && !signer.verify(outside.seq(), outside.hash(), outside.signedAt(), outside.signature())) {
+                return Uni.createFrom().item(result(new Problem(outside.seq(), null, "bad-checkpoint",
+                        "the checkpoint kept outside PostgreSQL (the witness) is not signed by this service's key")));
+            }
+            long signedOutside = outside == null ? 0 : outside.seq();
+            long witnessed = Math.max(Math.max(witnesses.newestCheckpoint(), witnesses.appended()), signedOutside);
+            if (witnessed > present) {
+                String by = witnessed == signedOutside ? "a checkpoint kept outside PostgreSQL (the witness)"
+                        : witnessed == witnesses.newestCheckpoint() ? "a signed checkpoint" : "this instance's appends";
+                return Uni.createFrom().item(result(new Problem(present + 1, null, "truncated",
+                        "records " + (present + 1) + " to " + witnessed + " were written (" + by + ") and are gone")));
+            }
+            Duration quiet = settings.checkpointInterval().multipliedBy(2).plusMinutes(1);
+            if (last != null && !lastSigned && witnesses.newestCheckpoint() < last && lastRecordedAt != null
+                    && lastRecordedAt.isBefore(Instant.now().minus(quiet))) {
+                return Uni.createFrom().item(result(new Problem(last, null, "missing-checkpoint",
+                        "the newest record is older than " + quiet + " and no checkpoint covers it: checkpoints were removed")));
+            }
+            return Uni.createFrom().item(result(null));
         }
 
         private Result result(Problem problem) {

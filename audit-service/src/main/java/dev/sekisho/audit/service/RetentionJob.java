@@ -36,6 +36,9 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class RetentionJob {
 
+    /** The database role that alone may delete audit records (migration V4). */
+    public static final String RETENTION_ROLE = "sekisho_audit_retention";
+
     /** How many records one run removes at most; the next run continues. */
     static final int MAX_PER_RUN = 10_000;
     private static final Logger LOG = Logger.getLogger(RetentionJob.class);
@@ -92,8 +95,6 @@ public class RetentionJob {
         return sessions.withTransaction(session -> session
                 .createNativeQuery("select cast(pg_advisory_xact_lock(" + AuditAppender.APPEND_LOCK + ") as text)", String.class)
                 .getSingleResult()
-                .chain(() -> session.createNativeQuery("select set_config('sekisho.audit_retention', 'on', true)", String.class)
-                        .getSingleResult())
                 .chain(() -> session.createQuery("from AuditEventEntity e where e.occurredAt < :cutoff "
                                 + "and e.seq < (select max(t.seq) from AuditEventEntity t) order by e.seq", AuditEventEntity.class)
                         .setParameter("cutoff", now.minus(minimum)).setMaxResults(MAX_PER_RUN).getResultList())
@@ -122,10 +123,13 @@ public class RetentionJob {
         rows.add(purge);
         expired.forEach(e -> rows.add(tombstone(e, purgeId)));
         List<Long> seqs = expired.stream().map(e -> e.seq).toList();
+        // the deletion alone runs as the retention role (the only one the append-only trigger lets delete records)
         return session.persistAll(rows.toArray())
                 .chain(session::flush)
+                .chain(() -> session.createNativeQuery("set local role " + RETENTION_ROLE).executeUpdate())
                 .chain(() -> session.createMutationQuery("delete from AuditEventEntity e where e.seq in :seqs")
-                        .setParameter("seqs", seqs).executeUpdate());
+                        .setParameter("seqs", seqs).executeUpdate())
+                .call(() -> session.createNativeQuery("reset role").executeUpdate());
     }
 
     private static PurgedEntity tombstone(AuditEventEntity e, long purgeId) {
