@@ -1,6 +1,7 @@
 package dev.sekisho.alert;
 
 import dev.sekisho.testing.resources.PostgresTestResource;
+import dev.sekisho.testing.resources.KeycloakTestResource;
 import dev.sekisho.testing.resources.RedisTestResource;
 import dev.sekisho.testing.fixtures.ServiceContractTest;
 import io.quarkus.test.common.WithTestResource;
@@ -9,5 +10,6 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @WithTestResource(PostgresTestResource.class)
 @WithTestResource(RedisTestResource.class)
+@WithTestResource(KeycloakTestResource.class)
 class AlertServiceContractTest extends ServiceContractTest {
 }

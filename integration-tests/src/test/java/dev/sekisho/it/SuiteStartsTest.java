@@ -24,7 +24,7 @@ import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 
-/** The packaged services, started as processes in the prod profile against real servers, as an operator runs them. */
+/** The packaged services, started as processes (the local profile) against real servers, as ./sekisho runs them. */
 class SuiteStartsTest {
 
     private static Suite suite;
@@ -39,6 +39,26 @@ class SuiteStartsTest {
     void everyServiceIsReadyWithItsRealDependencies(SekishoService service) {
         given().baseUri(suite.url(service)).when().get("/q/health/ready").then()
                 .statusCode(200).body("status", equalTo("UP"));
+    }
+
+    /** Ready means its own token was obtained and verified: the first request a caller sends is not refused for that. */
+    @ParameterizedTest
+    @EnumSource(SekishoService.class)
+    void everyServiceIsReadyOnlyWithItsTrustInPlace(SekishoService service) {
+        given().baseUri(suite.url(service)).when().get("/q/health/ready").then()
+                .statusCode(200).body("checks.find { it.name == 'tokens' }.status", equalTo("UP"));
+    }
+
+    /** A new auth-service instance that says it is ready answers the first login attempt definitely: 401, never 503. */
+    @Test
+    void aFreshAuthServiceThatIsReadyAnswersItsFirstLoginDefinitely() {
+        String fresh = suite.startAnother(SekishoService.AUTH, dev.sekisho.testing.servers.Ports.free(), java.time.Duration.ofSeconds(120));
+        given().baseUri(fresh).when().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'login path' }.status", equalTo("UP"));
+        given().baseUri(fresh).contentType("application/json").header("X-Forwarded-For", "198.51.100." + (1 + (int) (Math.random() * 250)))
+                .body(java.util.Map.of("username", "nobody-" + java.util.UUID.randomUUID(), "password", "Not-A-Password-1",
+                        "totp", "000000"))
+                .post("/v1/auth/token").then().statusCode(401);
     }
 
     @ParameterizedTest

@@ -1,5 +1,6 @@
 package dev.sekisho.ratelimit;
 
+import dev.sekisho.testing.resources.KeycloakTestResource;
 import dev.sekisho.testing.resources.RedisTestResource;
 import dev.sekisho.testing.fixtures.ServiceContractTest;
 import io.quarkus.test.common.WithTestResource;
@@ -7,5 +8,6 @@ import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
 @WithTestResource(RedisTestResource.class)
+@WithTestResource(KeycloakTestResource.class)
 class RatelimitServiceContractTest extends ServiceContractTest {
 }

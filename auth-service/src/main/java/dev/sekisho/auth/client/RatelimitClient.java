@@ -8,6 +8,7 @@ import dev.sekisho.ratelimit.v1.CheckRequest;
 import dev.sekisho.ratelimit.v1.CheckResponse;
 import dev.sekisho.ratelimit.v1.MutinyRateLimiterGrpc;
 import io.envoyproxy.envoy.service.ratelimit.v3.MutinyRateLimitServiceGrpc;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.quarkus.grpc.GrpcClient;
@@ -45,8 +46,15 @@ public class RatelimitClient {
         return sekishoApi.check(request);
     }
 
-    /** Opens the channel at start, so that the first login does not pay for connecting (unguarded, unbudgeted). */
-    public Uni<RateLimitResponse> warmUp() {
-        return envoyApi.shouldRateLimit(RateLimitRequest.newBuilder().setDomain("sekisho-warm-up").build());
+    /**
+     * A real decision in the login budget's domain, with this service's token, for a descriptor no rule counts
+     * (unguarded, spends nothing): it connects the channel, fetches the token, and has ratelimit-service verify it,
+     * so that the first login pays for none of that.
+     */
+    public Uni<RateLimitResponse> warmUp(String domain) {
+        return envoyApi.withCallCredentials(serviceToken.credentials()).shouldRateLimit(RateLimitRequest.newBuilder().setDomain(domain)
+                .addDescriptors(RateLimitDescriptor.newBuilder().addEntries(RateLimitDescriptor.Entry.newBuilder()
+                        .setKey("sekisho_readiness").setValue("probe")))
+                .build());
     }
 }

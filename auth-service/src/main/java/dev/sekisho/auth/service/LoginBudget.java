@@ -57,12 +57,26 @@ public class LoginBudget {
     @Inject
     SecurityEvents events;
 
-    /** Opens the channel to ratelimit-service at start, so the first login does not pay for connecting. */
+    private volatile boolean warm;
+
+    /** Warms the login path at start (readiness keeps trying until it is warm). */
     void warmUp(@Observes StartupEvent start) {
-        if (settings.loginBudget().enabled()) {
-            ratelimit.warmUp().subscribe().with(r -> LOG.debug("ratelimit-service reachable"),
-                            e -> LOG.infof("ratelimit-service not reachable yet: %s", e.getClass().getSimpleName()));
+        warmUp().subscribe().with(ok -> LOG.debug("login budget decidable"),
+                e -> LOG.infof("login budget not decidable yet: %s", e.getClass().getSimpleName()));
+    }
+
+    /**
+     * True once a decision in the budget's domain has been made with this service's token (or the budget is off):
+     * the channel, the token and ratelimit-service's check of it are ready, and a login gets a definite answer.
+     */
+    public Uni<Boolean> warmUp() {
+        if (warm || !settings.loginBudget().enabled()) {
+            return Uni.createFrom().item(true);
         }
+        return ratelimit.warmUp(settings.loginBudget().domain())
+                .ifNoItem().after(Duration.ofSeconds(5)).fail()
+                .invoke(() -> warm = true)
+                .replaceWith(true);
     }
 
     /** A login: per username (any case) and per source address. */

@@ -51,7 +51,8 @@ class HibernateReactiveTest {
 
     @Test
     void readinessReportsTheSchemaVersion() {
-        given().when().get("/q/health/ready").then().statusCode(200)
+        // the suite's other readiness checks (this test application has no Keycloak) are not this library's
+        given().when().get("/q/health/ready").then()
                 .body("checks.find { it.name == 'database schema' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'database schema' }.data.version", equalTo("2"));
     }
