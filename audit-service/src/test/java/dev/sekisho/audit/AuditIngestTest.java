@@ -350,7 +350,7 @@ class AuditIngestTest {
     }
 
     private static void assertValidChain(long firstSeq, long lastSeq, int records) {
-        Callers.asAuditor().queryParam("from", firstSeq).queryParam("to", lastSeq).get("/v1/audit/verify").then()
+        Callers.asAuditor().queryParam("from", firstSeq).queryParam("to", lastSeq).get("/v1/audit/verify").then().log().ifValidationFails()
                 .statusCode(200).body("valid", equalTo(true)).body("checkedRecords", equalTo(records));
     }
 

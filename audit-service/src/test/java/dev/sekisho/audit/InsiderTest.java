@@ -129,6 +129,31 @@ class InsiderTest {
                 .body("problem.kind", equalTo("bad-checkpoint")).body("problem.detail", containsString("outside PostgreSQL"));
     }
 
+    /** What docs/security.md tells an auditor to do offline: the published key verifies a checkpoint over an exported record. */
+    @Test
+    void aCheckpointVerifiesOfflineWithThePublishedKey() throws Exception {
+        List<Long> seqs = witnessedRecords();
+        String key = Callers.asAuditor().get("/v1/audit/public-key").then().statusCode(200).extract().path("key");
+        List<java.util.Map<String, Object>> checkpoints = Callers.asAuditor().get("/v1/audit/checkpoints?from=" + seqs.get(0))
+                .then().statusCode(200).extract().path("$");
+        assertTrue(!checkpoints.isEmpty(), "checkpoints over the records are listed");
+        java.util.Map<String, Object> checkpoint = checkpoints.get(0);
+        long seq = ((Number) checkpoint.get("seq")).longValue();
+        byte[] message = java.nio.ByteBuffer.allocate(48).putLong(seq).put(java.util.HexFormat.of().parseHex((String) checkpoint.get("hash")))
+                .putLong(((Number) checkpoint.get("signedAtMicros")).longValue()).array();
+        var verifier = java.security.Signature.getInstance("Ed25519");
+        verifier.initVerify(java.security.KeyFactory.getInstance("Ed25519")
+                .generatePublic(new java.security.spec.X509EncodedKeySpec(java.util.Base64.getDecoder().decode(key))));
+        verifier.update(message);
+        assertTrue(verifier.verify(java.util.Base64.getDecoder().decode((String) checkpoint.get("signature"))), "the signature holds");
+        String exported = Callers.asAuditor().get("/v1/audit/events/" + eventIdAt(seq)).then().statusCode(200).extract().path("hash");
+        assertEquals(checkpoint.get("hash"), exported, "and vouches for the exported record at its sequence number");
+    }
+
+    private String eventIdAt(long seq) {
+        return sessions.withSession(s -> s.find(AuditEventEntity.class, seq)).await().atMost(Duration.ofSeconds(10)).eventId.toString();
+    }
+
     /** Ten records of this test, and a signed checkpoint over them that the witness holds. */
     private List<Long> witnessedRecords() {
         AuditIngestTest.settle();

@@ -207,7 +207,7 @@ public class AuditAppender {
                         .invoke(linked -> linked(linked.last()))
                         .invoke(this::drain)
                         .chain(linked -> insert(conn, linked).replaceWith(linked))))
-                .call(linked -> witness.offer(linked.checkpoint()))
+                .call(linked -> committed(linked.checkpoint()))
                 .map(Linked::acks);
     }
 
@@ -240,7 +240,7 @@ public class AuditAppender {
                         .chain(() -> tail(conn))
                         .chain(tail -> sameTail(tail, onto) ? insert(conn, linked)
                                 : Uni.createFrom().failure(new IllegalStateException("the tail moved"))))
-                        .call(() -> witness.offer(linked.checkpoint())));
+                        .call(() -> committed(linked.checkpoint())));
     }
 
     private static Uni<Void> lock(SqlClient conn) {
@@ -381,9 +381,25 @@ public class AuditAppender {
         checkpoint.keyId = signer.keyId();
         checkpoint.signature = signer.sign(seq, hash, checkpoint.signedAt);
         checkpoint.anchor = anchor;
-        lastCheckpointSeq = seq;
-        lastCheckpointAt = checkpoint.signedAt;
         return checkpoint;
+    }
+
+    /**
+     * A checkpoint is counted as written (for {@link #checkpointDue}) only once its transaction committed: a batch
+     * linked ahead whose insert failed is linked again, and must then sign again. The witness outside PostgreSQL
+     * learns of it too.
+     */
+    private Uni<Void> committed(CheckpointEntity checkpoint) {
+        if (checkpoint == null) {
+            return Uni.createFrom().voidItem();
+        }
+        synchronized (this) {
+            if (checkpoint.seq > lastCheckpointSeq) {
+                lastCheckpointSeq = checkpoint.seq;
+                lastCheckpointAt = checkpoint.signedAt;
+            }
+        }
+        return witness.offer(checkpoint);
     }
 
     /** A quiet log still gets a checkpoint over its newest record, so a cut tail cannot hide for long. */
@@ -401,7 +417,7 @@ public class AuditAppender {
                             CheckpointEntity checkpoint = checkpoint(tail.seq(), tail.hash(), false);
                             return insertCheckpoint(conn, checkpoint).replaceWith(checkpoint);
                         })))
-                .call(witness::offer)
+                .call(this::committed)
                 .onFailure().invoke(e -> LOG.warnf("periodic audit checkpoint failed: %s", e.getMessage()))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }

@@ -135,4 +135,11 @@ public class AuditQuery {
     private static boolean present(String value) {
         return value != null && !value.isBlank();
     }
+
+    /** The signed checkpoints with from <= seq <= to, oldest first, at most {@code limit}. */
+    public Uni<java.util.List<CheckpointEntity>> checkpoints(long from, long to, int limit) {
+        return sessions.withSession(session -> session
+                .createQuery("from CheckpointEntity c where c.seq >= :from and c.seq <= :to order by c.seq", CheckpointEntity.class)
+                .setParameter("from", from).setParameter("to", to).setMaxResults(limit).getResultList());
+    }
 }
