@@ -82,6 +82,8 @@ class AuthAcrossServicesTest {
         assertTrue(introspect(secondAuth, access).getActive(), "the second instance accepts the token");
         given().baseUri(suite.url(SekishoService.AUTH)).auth().oauth2(access).header("X-Forwarded-For", ip).contentType(ContentType.JSON)
                 .body(Map.of("refresh_token", tokens.get("refresh_token"))).post("/v1/auth/logout").then().statusCode(200);
+        // the suite's promise: a revocation reaches every instance within a second (each re-reads the list every 500 ms)
+        Ports.sleep(1_000);
         IntrospectResponse after = introspect(secondAuth, access);
         assertFalse(after.getActive(), "revoked everywhere");
         assertEquals("revoked", after.getInactiveReason());
