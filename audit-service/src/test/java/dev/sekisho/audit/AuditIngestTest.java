@@ -366,6 +366,16 @@ class AuditIngestTest {
         }
     }
 
+    /** As a database superuser who switched the append-only triggers off for the session (the tampering tests). */
+    static void tamper(String... statements) throws SQLException {
+        try (Connection db = jdbc(); var st = db.createStatement()) {
+            st.execute("set session_replication_role = replica");
+            for (String sql : statements) {
+                st.execute(sql);
+            }
+        }
+    }
+
     static Connection jdbc() throws SQLException {
         PostgresServer.Connection c = SharedServers.postgres();
         return DriverManager.getConnection(c.jdbcUrl(), c.user(), c.password());

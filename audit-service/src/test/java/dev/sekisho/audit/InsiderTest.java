@@ -2,6 +2,7 @@ package dev.sekisho.audit;
 
 import static dev.sekisho.audit.AuditIngestTest.event;
 import static dev.sekisho.audit.AuditIngestTest.jdbc;
+import static dev.sekisho.audit.AuditIngestTest.tamper;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -168,15 +169,5 @@ class InsiderTest {
             dev.sekisho.testing.servers.Ports.sleep(200);
         }
         return seqs;
-    }
-
-    /** As a database superuser who switched the append-only triggers off for the session. */
-    private static void tamper(String... statements) throws SQLException {
-        try (Connection db = jdbc(); var st = db.createStatement()) {
-            st.execute("set session_replication_role = replica");
-            for (String sql : statements) {
-                st.execute(sql);
-            }
-        }
     }
 }

@@ -1,13 +1,12 @@
 package dev.sekisho.audit;
 
 import static dev.sekisho.audit.AuditIngestTest.event;
-import static dev.sekisho.audit.AuditIngestTest.jdbc;
+import static dev.sekisho.audit.AuditIngestTest.tamper;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.URL;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,15 +146,5 @@ class TamperEvidenceTest {
     private static ValidatableResponse verify(List<Long> seqs) {
         return Callers.asAuditor().queryParam("from", seqs.get(0)).queryParam("to", seqs.get(seqs.size() - 1))
                 .get("/v1/audit/verify").then().statusCode(200);
-    }
-
-    /** As a database superuser who switched the append-only triggers off for the session. */
-    private static void tamper(String... statements) throws SQLException {
-        try (Connection db = jdbc(); var st = db.createStatement()) {
-            st.execute("set session_replication_role = replica");
-            for (String sql : statements) {
-                st.execute(sql);
-            }
-        }
     }
 }
