@@ -47,6 +47,20 @@ class AuditAccessTest {
         given().auth().oauth2(admin).get("/v1/audit/events?limit=1").then().statusCode(200);
     }
 
+    /**
+     * The checkpoints (sequence numbers and hashes of the log) are for auditors and admins, like the records they sign;
+     * the public key that verifies them is public.
+     */
+    @Test
+    void checkpointsAreForAuditorsAndAdminsThePublicKeyForAnyone() {
+        given().get("/v1/audit/checkpoints").then().statusCode(401).contentType("application/problem+json");
+        String operator = KeycloakTokens.user(KeycloakTokens.DEMO, KeycloakTokens.DEMO_PASSWORD, KeycloakTokens.DEMO_TOTP);
+        given().auth().oauth2(operator).get("/v1/audit/checkpoints").then().statusCode(403).contentType("application/problem+json");
+        given().auth().oauth2(KeycloakTokens.service("ratelimit")).get("/v1/audit/checkpoints").then().statusCode(403);
+        Callers.asAuditor().get("/v1/audit/checkpoints").then().statusCode(200);
+        given().get("/v1/audit/public-key").then().statusCode(200).body("algorithm", org.hamcrest.Matchers.equalTo("Ed25519"));
+    }
+
     @Test
     void writingNeedsTheAuditRecordPermission() {
         var anonymous = Callers.withToken(url, null);

@@ -4,10 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,14 +12,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
 import dev.sekisho.launcher.SekishoService;
+import dev.sekisho.launcher.ServiceLauncher;
+import dev.sekisho.launcher.ServicePorts;
 import dev.sekisho.launcher.Suite;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.reflection.v1.ServerReflectionGrpc;
-import io.grpc.reflection.v1.ServerReflectionRequest;
-import io.grpc.reflection.v1.ServerReflectionResponse;
-import io.grpc.reflection.v1.ServiceResponse;
-import io.grpc.stub.StreamObserver;
 
 /** The packaged services, started as processes (the local profile) against real servers, as ./sekisho runs them. */
 class SuiteStartsTest {
@@ -37,7 +29,7 @@ class SuiteStartsTest {
     @ParameterizedTest
     @EnumSource(SekishoService.class)
     void everyServiceIsReadyWithItsRealDependencies(SekishoService service) {
-        given().baseUri(suite.url(service)).when().get("/q/health/ready").then()
+        given().baseUri(suite.managementUrl(service)).when().get("/q/health/ready").then()
                 .statusCode(200).body("status", equalTo("UP"));
     }
 
@@ -45,15 +37,16 @@ class SuiteStartsTest {
     @ParameterizedTest
     @EnumSource(SekishoService.class)
     void everyServiceIsReadyOnlyWithItsTrustInPlace(SekishoService service) {
-        given().baseUri(suite.url(service)).when().get("/q/health/ready").then()
+        given().baseUri(suite.managementUrl(service)).when().get("/q/health/ready").then()
                 .statusCode(200).body("checks.find { it.name == 'tokens' }.status", equalTo("UP"));
     }
 
     /** A new auth-service instance that says it is ready answers the first login attempt definitely: 401, never 503. */
     @Test
     void aFreshAuthServiceThatIsReadyAnswersItsFirstLoginDefinitely() {
-        String fresh = suite.startAnother(SekishoService.AUTH, dev.sekisho.testing.servers.Ports.free(), java.time.Duration.ofSeconds(120));
-        given().baseUri(fresh).when().get("/q/health/ready").then().statusCode(200)
+        ServiceLauncher freshInstance = suite.startInstance(SekishoService.AUTH, ServicePorts.free(), java.time.Duration.ofSeconds(120));
+        String fresh = freshInstance.url();
+        given().baseUri(freshInstance.managementUrl()).when().get("/q/health/ready").then().statusCode(200)
                 .body("checks.find { it.name == 'login path' }.status", equalTo("UP"));
         given().baseUri(fresh).contentType("application/json").header("X-Forwarded-For", "198.51.100." + (1 + (int) (Math.random() * 250)))
                 .body(java.util.Map.of("username", "nobody-" + java.util.UUID.randomUUID(), "password", "Not-A-Password-1",
@@ -72,44 +65,7 @@ class SuiteStartsTest {
 
     @Test
     void grpcReflectionOnTheRatelimitPortListsEnvoysRateLimitService() throws Exception {
-        List<String> services = listGrpcServices(suite.port(SekishoService.RATELIMIT));
+        List<String> services = GrpcReflection.listServices(suite.port(SekishoService.RATELIMIT));
         assertTrue(services.contains("envoy.service.ratelimit.v3.RateLimitService"), services.toString());
-    }
-
-    private static List<String> listGrpcServices(int port) throws InterruptedException {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-        try {
-            List<String> names = new ArrayList<>();
-            CountDownLatch done = new CountDownLatch(1);
-            Throwable[] failure = new Throwable[1];
-            StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
-                    .serverReflectionInfo(new StreamObserver<>() {
-                        @Override
-                        public void onNext(ServerReflectionResponse response) {
-                            response.getListServicesResponse().getServiceList().stream()
-                                    .map(ServiceResponse::getName).forEach(names::add);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            failure[0] = t;
-                            done.countDown();
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            done.countDown();
-                        }
-                    });
-            requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-            requests.onCompleted();
-            assertTrue(done.await(10, TimeUnit.SECONDS), "no reflection answer");
-            if (failure[0] != null) {
-                throw new AssertionError("reflection failed", failure[0]);
-            }
-            return names;
-        } finally {
-            channel.shutdownNow();
-        }
     }
 }

@@ -82,7 +82,10 @@ public final class LocalStack {
         for (int port : List.of(postgresPort, redisPort, keycloakPort, keycloakManagementPort)) {
             requireFree(port);
         }
-        Suite.defaultPorts().values().forEach(LocalStack::requireFree);
+        Suite.defaultPorts().values().forEach(ports -> {
+            requireFree(ports.api());
+            requireFree(ports.management());
+        });
         Map<String, Long> started = new LinkedHashMap<>();
         try {
             System.out.println("Starting PostgreSQL on " + postgresPort + " ...");
@@ -151,38 +154,42 @@ public final class LocalStack {
         Properties saved = load();
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         boolean allUp = true;
-        System.out.printf("%-18s %-8s %-9s %s%n", "COMPONENT", "PID", "STATE", "URL");
-        for (var row : components().entrySet()) {
-            String component = row.getKey();
-            String url = row.getValue();
-            Optional<ProcessHandle> process = ours(saved, component);
+        System.out.printf("%-18s %-8s %-9s %-24s %s%n", "COMPONENT", "PID", "STATE", "URL", "MANAGEMENT");
+        for (Component row : components()) {
+            Optional<ProcessHandle> process = ours(saved, row.name());
             String stateText;
             if (process.isEmpty()) {
                 stateText = "stopped";
-            } else if (url.startsWith("http://127.0.0.1:80") && !component.equals("keycloak")) {
-                stateText = Suite.isReady(client, url) ? "ready" : "starting";
+            } else if (row.service()) {
+                stateText = Suite.isReady(client, row.management()) ? "ready" : "starting";
             } else {
                 stateText = "running";
             }
             allUp &= stateText.equals("ready") || stateText.equals("running");
-            System.out.printf("%-18s %-8s %-9s %s%n", component, process.map(p -> String.valueOf(p.pid())).orElse("-"),
-                    stateText, url);
+            System.out.printf("%-18s %-8s %-9s %-24s %s%n", row.name(), process.map(p -> String.valueOf(p.pid())).orElse("-"),
+                    stateText, row.url(), row.management());
         }
         return allUp ? 0 : 3;
     }
 
-    private Map<String, String> components() {
-        Map<String, String> rows = new LinkedHashMap<>();
-        rows.put("postgres", "postgresql://127.0.0.1:" + postgresPort);
-        rows.put("redis", "redis://127.0.0.1:" + redisPort);
-        rows.put("keycloak", "http://127.0.0.1:" + keycloakPort);
-        Suite.defaultPorts().forEach((service, port) -> rows.put(service.module(), "http://127.0.0.1:" + port));
+    /** A row of the status table: where it answers, and where its health and metrics are. */
+    private record Component(String name, String url, String management, boolean service) {
+    }
+
+    private List<Component> components() {
+        List<Component> rows = new ArrayList<>();
+        rows.add(new Component("postgres", "postgresql://127.0.0.1:" + postgresPort, "", false));
+        rows.add(new Component("redis", "redis://127.0.0.1:" + redisPort, "", false));
+        rows.add(new Component("keycloak", "http://127.0.0.1:" + keycloakPort, "http://127.0.0.1:" + keycloakManagementPort, false));
+        Suite.defaultPorts().forEach((service, ports) -> rows.add(new Component(service.module(),
+                "http://127.0.0.1:" + ports.api(), "http://127.0.0.1:" + ports.management(), true)));
         return rows;
     }
 
     private void printTable() {
         System.out.println();
-        System.out.println("Sekisho is up. REST and gRPC share each service's port.");
+        System.out.println("Sekisho is up. REST and gRPC share each service's port; /q/health, /q/metrics and /q/openapi are on");
+        System.out.println("its management port (bound to 127.0.0.1).");
         System.out.println();
         status();
         System.out.println();

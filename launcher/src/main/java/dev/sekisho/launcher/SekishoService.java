@@ -2,7 +2,7 @@ package dev.sekisho.launcher;
 
 import java.nio.file.Path;
 
-/** The five services: where their runnable jar is, their default port and whether they own a database. */
+/** The five services: where their runnable jar is, their default ports and whether they own a database. */
 public enum SekishoService {
 
     AUTH("auth-service", 8081, null),
@@ -27,6 +27,11 @@ public enum SekishoService {
 
     public int defaultPort() {
         return defaultPort;
+    }
+
+    /** The local default of the management interface: the API port plus 1000 (9081 for auth-service, ...). */
+    public int defaultManagementPort() {
+        return defaultPort + 1000;
     }
 
     /** The service's own database, or null when it keeps no relational data. */

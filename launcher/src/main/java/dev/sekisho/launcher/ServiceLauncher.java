@@ -13,23 +13,31 @@ import java.util.Map;
 public final class ServiceLauncher {
 
     private final Process process;
-    private final int port;
+    private final ServicePorts ports;
 
-    private ServiceLauncher(Process process, int port) {
+    private ServiceLauncher(Process process, ServicePorts ports) {
         this.process = process;
-        this.port = port;
+        this.ports = ports;
+    }
+
+    /** Starts the service on the API port given (its management interface on a free one) without waiting. */
+    public static ServiceLauncher launch(Path repoRoot, SekishoService service, int port, Map<String, String> environment, Path log) {
+        return launch(repoRoot, service, ServicePorts.withFreeManagement(port), environment, log);
     }
 
     /** Starts the service without waiting. */
-    public static ServiceLauncher launch(Path repoRoot, SekishoService service, int port, Map<String, String> environment, Path log) {
+    public static ServiceLauncher launch(Path repoRoot, SekishoService service, ServicePorts ports, Map<String, String> environment,
+            Path log) {
         java.util.HashMap<String, String> env = new java.util.HashMap<>(environment);
-        env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(ports.api()));
         env.putIfAbsent("QUARKUS_HTTP_HOST", "127.0.0.1");
+        env.put("QUARKUS_MANAGEMENT_PORT", String.valueOf(ports.management()));
+        env.putIfAbsent("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
         List<String> command = new java.util.ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions());
         command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-jar", service.runnableJar(repoRoot).toString()));
-        return new ServiceLauncher(ServerProcess.start(command, log, env), port);
+        return new ServiceLauncher(ServerProcess.start(command, log, env), ports);
     }
 
     /**
@@ -77,15 +85,21 @@ public final class ServiceLauncher {
     }
 
     public boolean isReady(HttpClient client) {
-        return Suite.isReady(client, url());
+        return Suite.isReady(client, managementUrl());
     }
 
+    /** The API: REST and gRPC. */
     public String url() {
-        return "http://127.0.0.1:" + port;
+        return "http://127.0.0.1:" + ports.api();
+    }
+
+    /** The management interface: /q/health, /q/metrics, /q/openapi. */
+    public String managementUrl() {
+        return "http://127.0.0.1:" + ports.management();
     }
 
     public int port() {
-        return port;
+        return ports.api();
     }
 
     public Process process() {

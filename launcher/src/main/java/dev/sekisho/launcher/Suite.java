@@ -31,30 +31,30 @@ public final class Suite {
     private final Path repoRoot;
     private final Path logs;
     private final Backends backends;
-    private final Map<SekishoService, Integer> ports;
+    private final Map<SekishoService, ServicePorts> ports;
     private final Map<SekishoService, ServiceLauncher> processes = new EnumMap<>(SekishoService.class);
     private final List<ServiceLauncher> extras = new ArrayList<>();
     private final Map<String, String> extraEnvironment = new HashMap<>();
 
-    public Suite(Path repoRoot, Path logs, Backends backends, Map<SekishoService, Integer> ports) {
+    public Suite(Path repoRoot, Path logs, Backends backends, Map<SekishoService, ServicePorts> ports) {
         this.repoRoot = repoRoot;
         this.logs = logs;
         this.backends = backends;
         this.ports = new EnumMap<>(ports);
     }
 
-    public static Map<SekishoService, Integer> defaultPorts() {
-        Map<SekishoService, Integer> ports = new EnumMap<>(SekishoService.class);
+    public static Map<SekishoService, ServicePorts> defaultPorts() {
+        Map<SekishoService, ServicePorts> ports = new EnumMap<>(SekishoService.class);
         for (SekishoService service : SekishoService.values()) {
-            ports.put(service, service.defaultPort());
+            ports.put(service, new ServicePorts(service.defaultPort(), service.defaultManagementPort()));
         }
         return ports;
     }
 
-    public static Map<SekishoService, Integer> freePorts() {
-        Map<SekishoService, Integer> ports = new EnumMap<>(SekishoService.class);
+    public static Map<SekishoService, ServicePorts> freePorts() {
+        Map<SekishoService, ServicePorts> ports = new EnumMap<>(SekishoService.class);
         for (SekishoService service : SekishoService.values()) {
-            ports.put(service, Ports.free());
+            ports.put(service, ServicePorts.free());
         }
         return ports;
     }
@@ -88,19 +88,30 @@ public final class Suite {
 
     /** Another instance of a service on its own port, sharing the same stores; waits until it is ready. */
     public String startAnother(SekishoService service, int port, Duration readyTimeout) {
-        Path log = logs.resolve(service.module() + "-" + port + ".log");
-        ServiceLauncher launched = ServiceLauncher.launch(repoRoot, service, port, environment(service), log);
-        extras.add(launched);
-        launched.awaitReady(readyTimeout, log);
-        return launched.url();
+        return startInstance(service, ServicePorts.withFreeManagement(port), readyTimeout).url();
     }
 
+    /** Another instance of a service on the ports given, sharing the same stores; waits until it is ready. */
+    public ServiceLauncher startInstance(SekishoService service, ServicePorts instancePorts, Duration readyTimeout) {
+        Path log = logs.resolve(service.module() + "-" + instancePorts.api() + ".log");
+        ServiceLauncher launched = ServiceLauncher.launch(repoRoot, service, instancePorts, environment(service), log);
+        extras.add(launched);
+        launched.awaitReady(readyTimeout, log);
+        return launched;
+    }
+
+    /** The service's API: REST and gRPC. */
     public String url(SekishoService service) {
-        return "http://127.0.0.1:" + ports.get(service);
+        return "http://127.0.0.1:" + ports.get(service).api();
+    }
+
+    /** The service's management interface: /q/health, /q/metrics, /q/openapi. */
+    public String managementUrl(SekishoService service) {
+        return "http://127.0.0.1:" + ports.get(service).management();
     }
 
     public int port(SekishoService service) {
-        return ports.get(service);
+        return ports.get(service).api();
     }
 
     public void stop() {
@@ -141,11 +152,11 @@ public final class Suite {
         // next to the logs, i.e. in the data directory: the audit signing key must outlive restarts
         env.put("SEKISHO_AUDIT_SIGNING_KEY_FILE", logs.toAbsolutePath().getParent().resolve("audit-signing.key").toString());
         // gRPC clients are named after the peer's API: auth, ratelimit, secrets, audit, alerts
-        env.put("QUARKUS_GRPC_CLIENTS_AUTH_PORT", String.valueOf(ports.get(SekishoService.AUTH)));
-        env.put("QUARKUS_GRPC_CLIENTS_RATELIMIT_PORT", String.valueOf(ports.get(SekishoService.RATELIMIT)));
-        env.put("QUARKUS_GRPC_CLIENTS_SECRETS_PORT", String.valueOf(ports.get(SekishoService.SECRETS)));
-        env.put("QUARKUS_GRPC_CLIENTS_AUDIT_PORT", String.valueOf(ports.get(SekishoService.AUDIT)));
-        env.put("QUARKUS_GRPC_CLIENTS_ALERTS_PORT", String.valueOf(ports.get(SekishoService.ALERT)));
+        env.put("QUARKUS_GRPC_CLIENTS_AUTH_PORT", String.valueOf(ports.get(SekishoService.AUTH).api()));
+        env.put("QUARKUS_GRPC_CLIENTS_RATELIMIT_PORT", String.valueOf(ports.get(SekishoService.RATELIMIT).api()));
+        env.put("QUARKUS_GRPC_CLIENTS_SECRETS_PORT", String.valueOf(ports.get(SekishoService.SECRETS).api()));
+        env.put("QUARKUS_GRPC_CLIENTS_AUDIT_PORT", String.valueOf(ports.get(SekishoService.AUDIT).api()));
+        env.put("QUARKUS_GRPC_CLIENTS_ALERTS_PORT", String.valueOf(ports.get(SekishoService.ALERT).api()));
         env.putAll(extraEnvironment);
         return env;
     }
@@ -204,9 +215,10 @@ public final class Suite {
                 + "); see " + log(SekishoService.AUTH));
     }
 
-    public static boolean isReady(HttpClient client, String baseUrl) {
+    /** Whether the service whose management interface is at {@code managementUrl} reports ready. */
+    public static boolean isReady(HttpClient client, String managementUrl) {
         try {
-            HttpResponse<Void> response = client.send(HttpRequest.newBuilder(URI.create(baseUrl + "/q/health/ready"))
+            HttpResponse<Void> response = client.send(HttpRequest.newBuilder(URI.create(managementUrl + "/q/health/ready"))
                     .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.discarding());
             return response.statusCode() == 200;
         } catch (IOException e) {

@@ -155,8 +155,8 @@ public final class AuthBenchmark {
                 int i = n;
                 boolean measured = i >= WARMUP_LOGINS;
                 if (i == WARMUP_LOGINS) {
-                    authBefore = metrics(http, auth.url());
-                    ratelimitBefore = metrics(http, ratelimit.url());
+                    authBefore = metrics(http, auth.managementUrl());
+                    ratelimitBefore = metrics(http, ratelimit.managementUrl());
                 }
                 // rotate which goes first, so no path always meets a warmer Keycloak
                 List<Runnable> paths = new ArrayList<>(List.of(
@@ -167,8 +167,8 @@ public final class AuthBenchmark {
                 paths.forEach(Runnable::run);
             }
 
-            Map<String, Double> authAfter = metrics(http, auth.url());
-            Map<String, Double> ratelimitAfter = metrics(http, ratelimit.url());
+            Map<String, Double> authAfter = metrics(http, auth.managementUrl());
+            Map<String, Double> ratelimitAfter = metrics(http, ratelimit.managementUrl());
 
             String caller = KeycloakTokens.service("alert");
             String introspected = KeycloakTokens.service("ratelimit");
