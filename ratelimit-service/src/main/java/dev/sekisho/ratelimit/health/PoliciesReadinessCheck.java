@@ -5,7 +5,6 @@ import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 import dev.sekisho.ratelimit.policy.PolicyRegistry;
@@ -23,17 +22,6 @@ public class PoliciesReadinessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        PolicyRegistry.Status status = registry.status();
-        HealthCheckResponseBuilder response = HealthCheckResponse.named("rate-limit policies")
-                .status(status.loaded())
-                .withData("domains", status.domains())
-                .withData("files", status.files());
-        if (status.loadedAt() != null) {
-            response.withData("loadedAt", status.loadedAt().toString());
-        }
-        if (status.rejection() != null) {
-            response.withData("rejected", status.rejection());
-        }
-        return response.build();
+        return registry.readiness();
     }
 }

@@ -1,7 +1,6 @@
 package dev.sekisho.ratelimit.policy;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,44 +8,13 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.sekisho.common.policy.InvalidPolicyException;
+import dev.sekisho.common.policy.PolicyFiles;
 
 /** Reads a directory of policy files into a {@link PolicySet}, or says which file, line and why it cannot. */
 public final class PolicyLoader {
 
-    /** Why a set of files was refused: the file, the line (0 when unknown) and the reason. */
-    public static final class InvalidPolicyException extends Exception {
-        private final String file;
-        private final int line;
-
-        InvalidPolicyException(String file, int line, String reason) {
-            super(file + (line > 0 ? ":" + line : "") + ": " + reason, null, false, false);
-            this.file = file;
-            this.line = line;
-        }
-
-        public String file() {
-            return file;
-        }
-
-        public int line() {
-            return line;
-        }
-    }
-
-    private static final long MAX_FILE_BYTES = 1 << 20;
-
-    private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     private final FailMode defaultFailMode;
 
     public PolicyLoader(FailMode defaultFailMode) {
@@ -55,41 +23,13 @@ public final class PolicyLoader {
 
     /** The policy files of a directory, sorted, so that loading is deterministic. */
     public static List<Path> files(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> list = Files.list(dir)) {
-            return list.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
-                    .filter(Files::isRegularFile).sorted().toList();
-        }
+        return PolicyFiles.in(dir);
     }
 
     public PolicySet load(List<Path> files) throws InvalidPolicyException {
         PolicySet.Builder builder = PolicySet.builder();
         for (Path file : files) {
-            String name = file.getFileName().toString();
-            String text = "";
-            try {
-                if (Files.size(file) > MAX_FILE_BYTES) {
-                    throw new InvalidPolicyException(name, 0, "larger than 1 MiB");
-                }
-                text = Files.readString(file);
-                PolicyFile parsed = yaml.readValue(text, PolicyFile.class);
-                if (parsed == null) {
-                    throw new InvalidPolicyException(name, 0, "empty file");
-                }
-                compile(name, parsed, builder);
-            } catch (ValueInstantiationException e) {
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                throw new InvalidPolicyException(name, YamlLines.lineOf(text, e.getPath()), cause.getMessage());
-            } catch (JsonMappingException e) {
-                int line = YamlLines.lineOf(text, e.getPath());
-                throw new InvalidPolicyException(name, line > 0 ? line : line(e.getLocation()), e.getOriginalMessage());
-            } catch (JsonProcessingException e) {
-                throw new InvalidPolicyException(name, line(e.getLocation()), e.getOriginalMessage());
-            } catch (IOException e) {
-                throw new InvalidPolicyException(name, 0, "cannot read: " + e.getMessage());
-            }
+            compile(file.getFileName().toString(), PolicyFiles.read(file, PolicyFile.class), builder);
         }
         List<String> unknown = builder.unknownReplaces();
         if (!unknown.isEmpty()) {
@@ -159,7 +99,4 @@ public final class PolicyLoader {
         return String.join("/", path.stream().map(Rule.PathStep::toString).toList());
     }
 
-    private static int line(JsonLocation location) {
-        return location == null ? 0 : location.getLineNr();
-    }
 }

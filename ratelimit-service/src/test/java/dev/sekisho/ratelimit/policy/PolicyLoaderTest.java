@@ -14,6 +14,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.sekisho.common.policy.InvalidPolicyException;
+
 class PolicyLoaderTest {
 
     @TempDir
@@ -154,11 +156,11 @@ class PolicyLoaderTest {
     void aDomainOrANameDefinedTwiceIsRejected() throws IOException {
         Files.writeString(dir.resolve("one.yaml"), "domain: d\ndescriptors:\n  - key: a\n    rate_limit: {name: n, unit: second, requests_per_unit: 1}\n");
         Files.writeString(dir.resolve("two.yaml"), "domain: d\ndescriptors: []\n");
-        var e = assertThrows(PolicyLoader.InvalidPolicyException.class, () -> loader.load(PolicyLoader.files(dir)));
+        var e = assertThrows(InvalidPolicyException.class, () -> loader.load(PolicyLoader.files(dir)));
         assertTrue(e.getMessage().contains("defined by another file"), e.getMessage());
 
         Files.writeString(dir.resolve("two.yaml"), "domain: e\ndescriptors:\n  - key: b\n    rate_limit: {name: n, unit: second, requests_per_unit: 1}\n");
-        e = assertThrows(PolicyLoader.InvalidPolicyException.class, () -> loader.load(PolicyLoader.files(dir)));
+        e = assertThrows(InvalidPolicyException.class, () -> loader.load(PolicyLoader.files(dir)));
         assertTrue(e.getMessage().contains("used twice"), e.getMessage());
     }
 
@@ -173,10 +175,10 @@ class PolicyLoaderTest {
         return loader.load(PolicyLoader.files(dir));
     }
 
-    private PolicyLoader.InvalidPolicyException reject(String name, String yaml) throws IOException {
+    private InvalidPolicyException reject(String name, String yaml) throws IOException {
         Files.writeString(dir.resolve(name), yaml);
         try {
-            return assertThrows(PolicyLoader.InvalidPolicyException.class, () -> loader.load(List.of(dir.resolve(name))));
+            return assertThrows(InvalidPolicyException.class, () -> loader.load(List.of(dir.resolve(name))));
         } finally {
             Files.delete(dir.resolve(name));
         }

@@ -1,4 +1,4 @@
-package dev.sekisho.ratelimit.policy;
+package dev.sekisho.common.policy;
 
 import java.io.StringReader;
 import java.util.List;
