@@ -149,6 +149,7 @@ public final class Suite {
             env.put("SEKISHO_" + peer.name() + "_URL", url(peer));
         }
         env.put("SEKISHO_RATELIMIT_POLICIES_DIR", repoRoot.resolve("deploy/ratelimit").toString());
+        env.put("SEKISHO_SECRETS_POLICIES_DIR", repoRoot.resolve("deploy/secrets").toString());
         // next to the logs, i.e. in the data directory: the audit signing key must outlive restarts
         env.put("SEKISHO_AUDIT_SIGNING_KEY_FILE", logs.toAbsolutePath().getParent().resolve("audit-signing.key").toString());
         // gRPC clients are named after the peer's API: auth, ratelimit, secrets, audit, alerts

@@ -20,6 +20,7 @@ public final class GrpcProblems {
             case RATE_LIMITED -> Status.Code.RESOURCE_EXHAUSTED;
             case UNAVAILABLE -> Status.Code.UNAVAILABLE;
             case INTERNAL -> Status.Code.INTERNAL;
+            case INTEGRITY_FAILURE -> Status.Code.DATA_LOSS;
         };
     }
 

@@ -22,7 +22,9 @@ public enum ProblemType {
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),
     RATE_LIMITED("rate-limited", "Too many requests", 429),
     INTERNAL("internal-error", "Internal error", 500),
-    UNAVAILABLE("unavailable", "A dependency is unavailable", 503);
+    UNAVAILABLE("unavailable", "A dependency is unavailable", 503),
+    /** Stored data that fails its cryptographic check (tampered, moved or damaged): never served. */
+    INTEGRITY_FAILURE("integrity-failure", "Stored data failed its integrity check", 500);
 
     public static final String BASE = "https://sekisho.dev/problems/";
 

@@ -32,7 +32,9 @@ public class PublishedSecrets {
     /** Values published in this repository (realm file, fixtures, docs) or that anyone would try first. */
     static final Set<String> PUBLISHED = Set.of("sekisho-auth-dev-secret", "svc-auth-dev-secret", "svc-ratelimit-dev-secret",
             "svc-secrets-dev-secret", "svc-audit-dev-secret", "svc-alert-dev-secret", "demo-integration-dev-secret",
-            "sekisho", "postgres", "admin", "password", "secret", "changeme", "changeit");
+            "sekisho", "postgres", "admin", "password", "secret", "changeme", "changeit",
+            // secrets-service's development master-key ring and HMAC key (its application.properties)
+            "1:gf/pcv/mo/gkh0mshksellahqsox1ke/oi58ugzi3/8=", "wdycyo6gjyvd10j8t7fwkhrmq3qwsjbdd6kfew7gu1c=");
 
     void refuseKnownSecrets(@Observes @Priority(1) StartupEvent start) {
         if (ConfigUtils.getProfiles().stream().anyMatch(LOCAL_PROFILES::contains)) {

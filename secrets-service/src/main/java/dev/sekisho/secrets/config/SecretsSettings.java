@@ -1,0 +1,54 @@
+package dev.sekisho.secrets.config;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of secrets-service ({@code sekisho.secrets.*}; environment {@code SEKISHO_SECRETS_*}). */
+@ConfigMapping(prefix = "sekisho.secrets")
+public interface SecretsSettings {
+
+    /**
+     * The master-key ring: {@code version:base64,version:base64}, each key 32 random bytes (AES-256). Never in the
+     * database: from the environment ({@code SEKISHO_SECRETS_MASTER_KEYS}) or a mounted file read as configuration
+     * ({@code QUARKUS_CONFIG_LOCATIONS}). Rotating adds a version; a version may leave the ring once nothing uses it.
+     */
+    String masterKeys();
+
+    /** The version that wraps new data keys; unset: the highest in the ring. */
+    Optional<Integer> masterKeyCurrent();
+
+    /**
+     * The key of every keyed hash (base64, at least 32 bytes): the HMAC of values in audit records and
+     * {@code audit-hash}. Unlike master keys it is not rotated: a new one makes old hashes unmatchable.
+     */
+    String hmacKey();
+
+    /** Where the access policies are: a directory of YAML files, reloaded when they change. */
+    @WithDefault("deploy/secrets")
+    String policiesDir();
+
+    @WithDefault("5s")
+    Duration reloadInterval();
+
+    /** The largest value (the JSON of its data) one version may hold. */
+    @WithDefault("65536")
+    int maxValueBytes();
+
+    /** Versions kept per secret unless its metadata says otherwise; older ones are removed when a new one is written. */
+    @WithDefault("10")
+    int defaultMaxVersions();
+
+    /** Pairs of custom metadata per secret, and the characters of each key and value. */
+    @WithDefault("32")
+    int maxCustomMetadata();
+
+    @WithDefault("512")
+    int maxCustomMetadataLength();
+
+    /** How many data keys one rewrap pass re-wraps in a transaction. */
+    @WithDefault("500")
+    int rewrapBatch();
+}
