@@ -46,6 +46,9 @@ import io.restassured.specification.RequestSpecification;
 @WithTestResource(KeycloakTestResource.class)
 class SecretsTest {
 
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL url;
+
     private static String operatorToken;
     private static String adminToken;
 
@@ -79,6 +82,32 @@ class SecretsTest {
         asOperator().get("/v1/secrets/" + path + "?version=1").then().statusCode(200).body("data.token", equalTo("first-value"));
         asOperator().get("/v1/secrets/" + path + "?version=9").then().statusCode(404).contentType("application/problem+json");
         asOperator().get("/v1/secrets?prefix=integrations/").then().statusCode(200).body("paths", hasItem(path));
+    }
+
+    /** gRPC reads go through the same policies and audit as REST. */
+    @Test
+    void getSecretOverGrpcIsTheSameRead() throws Exception {
+        String path = "integrations/" + unique("grpc");
+        asOperator().body(Map.of("data", Map.of("token", "over-grpc"))).put("/v1/secrets/" + path).then().statusCode(200);
+        asOperator().get("/v1/secrets/" + path).then().statusCode(200); // warms the operator token
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + operatorToken);
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext()
+                .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers)).build();
+        try {
+            var secrets = dev.sekisho.secrets.v1.SecretsGrpc.newBlockingStub(channel);
+            var value = secrets.getSecret(dev.sekisho.secrets.v1.GetSecretRequest.newBuilder().setPath(path).build());
+            assertEquals("over-grpc", value.getDataOrThrow("token"));
+            assertEquals(1, value.getVersion());
+            var denied = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class, () -> secrets.getSecret(
+                    dev.sekisho.secrets.v1.GetSecretRequest.newBuilder().setPath("finance/anything").build()));
+            assertEquals(io.grpc.Status.Code.PERMISSION_DENIED, denied.getStatus().getCode());
+            var bad = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class, () -> secrets.getSecret(
+                    dev.sekisho.secrets.v1.GetSecretRequest.newBuilder().setPath("../etc/passwd").build()));
+            assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
+        } finally {
+            channel.shutdownNow();
+        }
     }
 
     @Test

@@ -51,4 +51,23 @@ public interface SecretsSettings {
     /** How many data keys one rewrap pass re-wraps in a transaction. */
     @WithDefault("500")
     int rewrapBatch();
+
+    ApiKeys apiKeys();
+
+    interface ApiKeys {
+        /** The lifetime of a key created without an expiry. */
+        @WithDefault("90d")
+        Duration defaultLifetime();
+
+        @WithDefault("730d")
+        Duration maxLifetime();
+
+        /** How long a rotated key stays valid beside its successor, at most. */
+        @WithDefault("30d")
+        Duration maxRotationOverlap();
+    }
+
+    /** How often last-used times and counts of secrets and API keys are written (aggregated; never per read). */
+    @WithDefault("30s")
+    Duration usageFlushInterval();
 }

@@ -1,12 +1,15 @@
 package dev.sekisho.secrets.grpc;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 
 import com.google.protobuf.Timestamp;
 
 import dev.sekisho.common.problem.GrpcProblems;
 import dev.sekisho.common.problem.ProblemException;
+import dev.sekisho.common.security.Permissions;
 import dev.sekisho.secrets.service.Accessor;
+import dev.sekisho.secrets.service.ApiKeys;
 import dev.sekisho.secrets.service.SecretsVault;
 import dev.sekisho.secrets.v1.DecryptRequest;
 import dev.sekisho.secrets.v1.DecryptResponse;
@@ -22,13 +25,13 @@ import dev.sekisho.secrets.v1.VerifyApiKeyResponse;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.security.Authenticated;
-import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.smallrye.mutiny.Uni;
 
 /**
  * {@code sekisho.secrets.v1.Secrets} over gRPC: the same operations as REST, through the same {@link SecretsVault}
- * (access policies on the caller's verified roles, audit before the answer). API keys and transit are answered
- * UNIMPLEMENTED until they are built.
+ * (access policies on the caller's verified roles, audit before the answer), and API-key checks for the gateway.
+ * Transit is answered UNIMPLEMENTED until it is built.
  */
 @GrpcService
 @Authenticated
@@ -38,11 +41,14 @@ public class SecretsGrpcService implements Secrets {
     SecretsVault vault;
 
     @Inject
-    SecurityIdentity caller;
+    ApiKeys apiKeys;
+
+    @Inject
+    CurrentIdentityAssociation identities;
 
     @Override
     public Uni<GetSecretResponse> getSecret(GetSecretRequest request) {
-        return Uni.createFrom().deferred(() -> vault.get(Accessor.of(caller, "", ""), request.getPath(), request.getVersion()))
+        return accessor().chain(who -> vault.get(who, request.getPath(), request.getVersion()))
                 .map(value -> GetSecretResponse.newBuilder().setPath(value.path()).setVersion(value.version()).putAllData(value.data())
                         .setCreatedAt(Timestamp.newBuilder().setSeconds(value.createdAt().getEpochSecond())
                                 .setNanos(value.createdAt().getNano()))
@@ -50,14 +56,26 @@ public class SecretsGrpcService implements Secrets {
                 .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
     }
 
+    /** The gateway's question (auth-service's ext_authz): the key's id, owner and scopes, or why it is refused. */
     @Override
+    @RolesAllowed(Permissions.SECRETS_VERIFY_API_KEY)
     public Uni<VerifyApiKeyResponse> verifyApiKey(VerifyApiKeyRequest request) {
-        return notYet();
+        if (request.getApiKey().length() > 512 || request.getSourceIp().length() > 64) {
+            return Uni.createFrom().failure(GrpcProblems.invalidArgument("api_key or source_ip is too long"));
+        }
+        return accessor().chain(who -> apiKeys.verify(who, request.getApiKey(), request.getSourceIp()))
+                .map(v -> VerifyApiKeyResponse.newBuilder().setValid(v.valid()).setKeyId(v.id()).setOwner(v.owner())
+                        .addAllRoles(v.scopes()).setReason(v.reason()).build())
+                .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
     }
 
+    /** Alert playbooks revoke a key they caught misbehaving. */
     @Override
+    @RolesAllowed({Permissions.SECRETS_REVOKE_API_KEY, Permissions.ADMIN})
     public Uni<RevokeApiKeyResponse> revokeApiKey(RevokeApiKeyRequest request) {
-        return notYet();
+        return accessor().chain(who -> apiKeys.revoke(who, request.getKeyId(), request.getReason()))
+                .map(revoked -> RevokeApiKeyResponse.newBuilder().setRevoked(revoked).build())
+                .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
     }
 
     @Override
@@ -68,6 +86,11 @@ public class SecretsGrpcService implements Secrets {
     @Override
     public Uni<DecryptResponse> decrypt(DecryptRequest request) {
         return notYet();
+    }
+
+    /** The verified caller, resolved without blocking the event loop. */
+    private Uni<Accessor> accessor() {
+        return identities.getDeferredIdentity().map(identity -> Accessor.of(identity, "", ""));
     }
 
     private static <T> Uni<T> notYet() {

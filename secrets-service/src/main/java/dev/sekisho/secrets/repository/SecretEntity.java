@@ -50,4 +50,11 @@ public class SecretEntity {
 
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
+
+    /** Written behind by UsageTracker, never per read. */
+    @Column(name = "last_read_at", insertable = false, updatable = false)
+    public Instant lastReadAt;
+
+    @Column(name = "read_count", insertable = false, updatable = false)
+    public long readCount;
 }

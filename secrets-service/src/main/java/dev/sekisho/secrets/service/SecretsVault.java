@@ -93,6 +93,9 @@ public class SecretsVault {
     @Inject
     SecretsSettings settings;
 
+    @Inject
+    UsageTracker usage;
+
     public Uni<Written> put(Accessor who, String rawPath, Map<String, String> data, Integer cas) {
         return guard(who, rawPath, Capability.WRITE, "secret.write").chain(path -> {
             byte[] plaintext = serialise(data);
@@ -148,6 +151,7 @@ public class SecretsVault {
                         if (row.deletedAt != null) {
                             throw ProblemException.notFound("Version " + wanted + " of this secret is deleted (it can be undeleted).");
                         }
+                        usage.secretRead(path, Instant.now());
                         return open(who, row).chain(plaintext -> events.audit("secret.read", who.who(), "secret", path,
                                 Outcome.OUTCOME_SUCCESS, "", Map.of("version", String.valueOf(wanted),
                                         "value_hmac", hashes.of("secret.value", plaintext)))
