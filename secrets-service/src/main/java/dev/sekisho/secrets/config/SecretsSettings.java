@@ -48,6 +48,10 @@ public interface SecretsSettings {
     @WithDefault("512")
     int maxCustomMetadataLength();
 
+    /** How often data keys wrapped by an older master key are re-wrapped by the current one. */
+    @WithDefault("1h")
+    Duration rewrapInterval();
+
     /** How many data keys one rewrap pass re-wraps in a transaction. */
     @WithDefault("500")
     int rewrapBatch();
@@ -70,4 +74,24 @@ public interface SecretsSettings {
     /** How often last-used times and counts of secrets and API keys are written (aggregated; never per read). */
     @WithDefault("30s")
     Duration usageFlushInterval();
+
+    StaleReport staleReport();
+
+    interface StaleReport {
+        /** Unused this long: a finding (secrets never read, keys never used count from their creation). */
+        @WithDefault("90")
+        int unusedDays();
+
+        /** Rotation or expiry this close: a finding. */
+        @WithDefault("14")
+        int dueWithinDays();
+
+        /** How often the findings are sent to alert-service as signals. */
+        @WithDefault("24h")
+        Duration interval();
+
+        /** Signals one run sends at most (the report itself lists every finding it covers). */
+        @WithDefault("100")
+        int maxSignals();
+    }
 }

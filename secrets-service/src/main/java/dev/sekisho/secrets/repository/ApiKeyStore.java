@@ -35,4 +35,11 @@ public class ApiKeyStore {
             return query.getResultList();
         });
     }
+
+    /** Keys not revoked, least recently used first, at most {@code limit}: the stale report's. */
+    public Uni<List<ApiKeyEntity>> forReport(int limit) {
+        return Panache.getSession().flatMap(session -> session
+                .createQuery("from ApiKeyEntity k where k.revokedAt is null order by coalesce(k.lastUsedAt, k.createdAt)", ApiKeyEntity.class)
+                .setMaxResults(limit).getResultList());
+    }
 }

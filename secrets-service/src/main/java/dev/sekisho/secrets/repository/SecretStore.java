@@ -65,12 +65,16 @@ public class SecretStore {
                 .setMaxResults(limit).getResultList());
     }
 
-    /** Versions whose data key a master version other than {@code current} wraps, locked for a rewrap, at most {@code limit}. */
-    public Uni<List<SecretVersionEntity>> wrappedByOthers(int current, int limit) {
+    /**
+     * Versions after ({@code afterPath}, {@code afterVersion}) whose data key one of {@code from} wraps (the configured
+     * versions other than the current one), in order, locked for a rewrap, at most {@code limit}.
+     */
+    public Uni<List<SecretVersionEntity>> wrappedBy(java.util.Collection<Integer> from, String afterPath, int afterVersion, int limit) {
         return Panache.getSession().flatMap(session -> session
-                .createQuery("from SecretVersionEntity v where v.masterVersion is not null and v.masterVersion <> :current "
-                        + "order by v.path, v.version", SecretVersionEntity.class)
-                .setParameter("current", current).setMaxResults(limit)
+                .createQuery("from SecretVersionEntity v where v.masterVersion in :from "
+                        + "and (v.path > :path or (v.path = :path and v.version > :version)) order by v.path, v.version",
+                        SecretVersionEntity.class)
+                .setParameter("from", from).setParameter("path", afterPath).setParameter("version", afterVersion).setMaxResults(limit)
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList());
     }
 
@@ -80,5 +84,27 @@ public class SecretStore {
                 .createSelectionQuery("select v.masterVersion, count(v) from SecretVersionEntity v where v.masterVersion is not null "
                         + "group by v.masterVersion order by v.masterVersion", Object[].class)
                 .getResultList());
+    }
+
+    /** The versions whose value has this keyed hash (destroyed ones have none), at most {@code limit}. */
+    public Uni<List<SecretVersionEntity>> withValueHash(String hash, int limit) {
+        return Panache.getSession().flatMap(session -> session
+                .createQuery("from SecretVersionEntity v where v.valueHmac = :hash order by v.path, v.version", SecretVersionEntity.class)
+                .setParameter("hash", hash).setMaxResults(limit).getResultList());
+    }
+
+    /** Secrets for the stale report: every one with a version, oldest activity first, at most {@code limit}. */
+    public Uni<List<SecretEntity>> forReport(int limit) {
+        return Panache.getSession().flatMap(session -> session
+                .createQuery("from SecretEntity s where s.currentVersion > 0 order by coalesce(s.lastReadAt, s.createdAt)", SecretEntity.class)
+                .setMaxResults(limit).getResultList());
+    }
+
+    /** When the current version of each of these secrets was written. */
+    public Uni<List<Object[]>> currentVersionTimes(List<String> paths) {
+        return Panache.getSession().flatMap(session -> session
+                .createSelectionQuery("select v.path, v.createdAt from SecretVersionEntity v, SecretEntity s "
+                        + "where v.path = s.path and v.version = s.currentVersion and s.path in :paths", Object[].class)
+                .setParameter("paths", paths).getResultList());
     }
 }

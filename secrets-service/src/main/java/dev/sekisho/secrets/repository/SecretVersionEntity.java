@@ -61,6 +61,9 @@ public class SecretVersionEntity {
     @Column(name = "master_version")
     public Integer masterVersion;
 
+    @Column(name = "value_hmac")
+    public String valueHmac;
+
     @Column(name = "deleted_at")
     public Instant deletedAt;
 

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -23,8 +24,11 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 
+import dev.sekisho.common.security.Permissions;
+import dev.sekisho.secrets.config.SecretsSettings;
 import dev.sekisho.secrets.service.Accessor;
 import dev.sekisho.secrets.service.SecretsVault;
+import dev.sekisho.secrets.service.StaleReport;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -45,6 +49,9 @@ public class SecretsResource {
     public record PutBody(@NotNull @Size(min = 1, max = 256) Map<String, String> data, @PositiveOrZero Integer cas) {
     }
 
+    public record HashBody(@NotNull @Size(min = 1, max = 256) Map<String, String> data) {
+    }
+
     public record Versions(@Size(max = 100) List<Integer> versions) {
     }
 
@@ -61,6 +68,12 @@ public class SecretsResource {
     SecretsVault vault;
 
     @Inject
+    StaleReport staleReport;
+
+    @Inject
+    SecretsSettings settings;
+
+    @Inject
     SecurityIdentity caller;
 
     @Context
@@ -70,6 +83,23 @@ public class SecretsResource {
     public Uni<SecretsVault.Listing> list(@QueryParam("prefix") @DefaultValue("") String prefix, @QueryParam("after") String after,
             @QueryParam("limit") @DefaultValue("100") int limit) {
         return vault.list(accessor(), prefix, after, limit);
+    }
+
+    /** Secrets and API keys unused, due for rotation, expiring or expired, with owners (docs: secrets-service README). */
+    @GET
+    @Path("/reports/stale")
+    @RolesAllowed({Permissions.ADMIN, Permissions.AUDITOR})
+    public Uni<StaleReport.Report> stale(@QueryParam("unusedDays") Integer unusedDays, @QueryParam("dueWithinDays") Integer dueWithinDays) {
+        return staleReport.report(accessor().who(), unusedDays == null ? settings.staleReport().unusedDays() : unusedDays,
+                dueWithinDays == null ? settings.staleReport().dueWithinDays() : dueWithinDays);
+    }
+
+    /** Whether a known value was ever stored: its keyed hash (as audit records carry it) and the versions that held it. */
+    @POST
+    @Path("/audit-hash")
+    @RolesAllowed({Permissions.ADMIN, Permissions.AUDITOR})
+    public Uni<SecretsVault.HashAnswer> auditHash(@Valid @NotNull HashBody body) {
+        return vault.auditHash(accessor(), body.data());
     }
 
     @GET

@@ -119,6 +119,7 @@ public class SecretsVault {
                 row.ciphertext = sealed.ciphertext();
                 row.wrappedKey = sealed.wrappedKey();
                 row.masterVersion = sealed.masterVersion();
+                row.valueHmac = hash;
                 secret.currentVersion = version;
                 secret.updatedAt = row.createdAt;
                 return store.add(row)
@@ -268,6 +269,7 @@ public class SecretsVault {
                 row.ciphertext = null;
                 row.wrappedKey = null;
                 row.masterVersion = null;
+                row.valueHmac = null;
                 return true;
             }
             return false;
@@ -295,6 +297,26 @@ public class SecretsVault {
                         Map.of("versions", changed.toString())).map(ignored -> List.copyOf(changed));
             });
         })));
+    }
+
+    public record HashMatch(String path, int version) {
+    }
+
+    public record HashAnswer(String valueHmac, List<HashMatch> versions) {
+    }
+
+    /**
+     * An investigator's question, "was this value ever stored (and so possibly served)?": the keyed hash of the data
+     * as audit records carry it, and the versions that held it. Asked questions are audited with the hash only.
+     */
+    public Uni<HashAnswer> auditHash(Accessor who, Map<String, String> data) {
+        byte[] plaintext = serialise(data);
+        String hash = hashes.of("secret.value", plaintext);
+        return Panache.withTransaction(() -> store.withValueHash(hash, 100).chain(rows -> {
+            List<HashMatch> matches = rows.stream().map(r -> new HashMatch(r.path, r.version)).toList();
+            return events.audit("secret.audit_hash", who.who(), "secret-value", hash, Outcome.OUTCOME_SUCCESS, "",
+                    Map.of("matches", String.valueOf(matches.size()))).map(ignored -> new HashAnswer(hash, matches));
+        }));
     }
 
     private Uni<byte[]> open(Accessor who, SecretVersionEntity row) {
@@ -328,7 +350,7 @@ public class SecretsVault {
             return Uni.createFrom().failure(ProblemException.badRequest(e.getMessage()));
         }
         if (RESERVED.contains(path.split("/", 2)[0])) {
-            return Uni.createFrom().failure(ProblemException.badRequest("'" + path.split("/", 2)[0] + "' is reserved and names no secret"));
+            return Uni.createFrom().failure(ProblemException.badRequest("This first path segment is reserved for an endpoint and names no secret."));
         }
         for (Capability capability : capabilities) {
             if (access.current().allows(who.roles(), path, capability)) {
