@@ -111,6 +111,25 @@ class SecretsTest {
     }
 
     @Test
+    void aSecretWithAnAllowListIsReadOnlyFromItsAddresses() throws Exception {
+        String path = "integrations/" + unique("allowed");
+        asOperator().body(Map.of("data", Map.of("k", "v"))).put("/v1/secrets/" + path).then().statusCode(200);
+        asOperator().body(Map.of("allowedCidrs", List.of("203.0.113.0/24", "2001:db8::/32"))).put("/v1/secrets/metadata/" + path)
+                .then().statusCode(200).body("allowedCidrs", equalTo(List.of("203.0.113.0/24", "2001:db8::/32")));
+        long before = maxOutboxId();
+        asOperator().get("/v1/secrets/" + path).then().statusCode(403).contentType("application/problem+json");
+        asOperator().header("X-Forwarded-For", "198.51.100.4").get("/v1/secrets/" + path).then().statusCode(403);
+        asOperator().header("X-Forwarded-For", "203.0.113.77").get("/v1/secrets/" + path).then().statusCode(200).body("data.k", equalTo("v"));
+        asOperator().header("X-Forwarded-For", "2001:db8::5").get("/v1/secrets/" + path).then().statusCode(200);
+        List<AuditEvent> refused = auditEventsAfter(before).stream()
+                .filter(e -> e.getOutcome() == Outcome.OUTCOME_DENIED && e.getResource().getId().equals(path)).toList();
+        assertEquals(2, refused.size(), refused.toString());
+        assertEquals("198.51.100.4", refused.get(1).getActor().getIp());
+        assertTrue(signalsAfter(before).stream().anyMatch(s -> "ip_not_allowed".equals(s.getLabelsOrDefault("reason", ""))));
+        asOperator().body(Map.of("allowedCidrs", List.of("not-a-block"))).put("/v1/secrets/metadata/" + path).then().statusCode(400);
+    }
+
+    @Test
     void aCheckAndSetConflictIs409AndChangesNothing() throws Exception {
         String path = "integrations/" + unique("cas");
         asOperator().body(Map.of("data", Map.of("k", "v1"), "cas", 0)).put("/v1/secrets/" + path).then().statusCode(200);
@@ -282,8 +301,12 @@ class SecretsTest {
         asOperator().body(Map.of("data", Map.of("k", "two"))).put("/v1/secrets/" + path).then().statusCode(200);
         execute("update secret_version set ciphertext = set_byte(ciphertext, 0, get_byte(ciphertext, 0) # 1) "
                 + "where path = '" + path + "' and version = 1");
+        long before = maxOutboxId();
         asOperator().get("/v1/secrets/" + path + "?version=1").then().statusCode(500).contentType("application/problem+json")
                 .body("type", equalTo("https://sekisho.dev/problems/integrity-failure"));
+        assertTrue(auditEventsAfter(before).stream().anyMatch(e -> e.getOutcome() == Outcome.OUTCOME_ERROR
+                && e.getResource().getId().equals(path)), "the failed read is recorded");
+        assertTrue(signalsAfter(before).stream().anyMatch(s -> s.getKind().equals("secret.tampered")), "and signalled");
         // version 2's sealed bytes copied over version 1 (a "rollback" by an insider): refused, not served as version 1
         execute("update secret_version v1 set nonce = v2.nonce, ciphertext = v2.ciphertext, wrapped_key = v2.wrapped_key "
                 + "from secret_version v2 where v1.path = '" + path + "' and v2.path = v1.path and v1.version = 1 and v2.version = 2");

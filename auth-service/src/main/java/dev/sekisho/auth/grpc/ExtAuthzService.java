@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.sekisho.api.AuditLimits;
 import dev.sekisho.auth.service.GatewayCheck;
+import dev.sekisho.common.net.PeerAddress;
 import dev.sekisho.common.problem.GrpcProblems;
 import dev.sekisho.common.problem.Problem;
 import dev.sekisho.common.problem.ProblemType;

@@ -26,6 +26,12 @@ public interface SecretsSettings {
      */
     String hmacKey();
 
+    /**
+     * Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks): the client address that per-secret
+     * allow-lists and audit records use is the first one, from the right, that is not one of them.
+     */
+    Optional<java.util.List<String>> trustedProxies();
+
     /** Where the access policies are: a directory of YAML files, reloaded when they change. */
     @WithDefault("deploy/secrets")
     String policiesDir();

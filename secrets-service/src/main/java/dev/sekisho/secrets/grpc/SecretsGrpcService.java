@@ -5,6 +5,7 @@ import jakarta.inject.Inject;
 
 import com.google.protobuf.Timestamp;
 
+import dev.sekisho.common.net.PeerAddress;
 import dev.sekisho.common.problem.GrpcProblems;
 import dev.sekisho.common.problem.ProblemException;
 import dev.sekisho.common.security.Permissions;
@@ -90,7 +91,8 @@ public class SecretsGrpcService implements Secrets {
 
     /** The verified caller, resolved without blocking the event loop. */
     private Uni<Accessor> accessor() {
-        return identities.getDeferredIdentity().map(identity -> Accessor.of(identity, "", ""));
+        String peer = PeerAddress.current();
+        return identities.getDeferredIdentity().map(identity -> Accessor.of(identity, peer, ""));
     }
 
     private static <T> Uni<T> notYet() {

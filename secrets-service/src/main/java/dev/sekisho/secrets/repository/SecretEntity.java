@@ -42,6 +42,11 @@ public class SecretEntity {
     @Column(name = "custom_metadata", nullable = false, columnDefinition = "jsonb")
     public Map<String, String> customMetadata;
 
+    /** Addresses the value may be read from; empty: any (the policies still decide who). */
+    @jakarta.persistence.Convert(converter = CommaList.class)
+    @Column(name = "allowed_cidrs", nullable = false)
+    public java.util.List<String> allowedCidrs;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

@@ -57,6 +57,9 @@ public class ApiKeysResource {
     @Inject
     SecurityIdentity caller;
 
+    @Inject
+    ClientAddress clientAddress;
+
     @Context
     HttpServerRequest request;
 
@@ -98,7 +101,6 @@ public class ApiKeysResource {
     }
 
     private Accessor accessor() {
-        String ip = request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
-        return Accessor.of(caller, ip, request.getHeader("User-Agent"));
+        return Accessor.of(caller, clientAddress.of(request), request.getHeader("User-Agent"));
     }
 }

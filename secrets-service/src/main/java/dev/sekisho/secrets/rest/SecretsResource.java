@@ -59,7 +59,8 @@ public class SecretsResource {
     }
 
     public record MetadataBody(Boolean casRequired, Integer maxVersions, @Size(max = 256) String owner,
-            @Size(max = 1024) String description, Long rotationPeriodSeconds, Instant expiresAt, Map<String, String> customMetadata) {
+            @Size(max = 1024) String description, Long rotationPeriodSeconds, Instant expiresAt, Map<String, String> customMetadata,
+            @Size(max = 32) List<String> allowedCidrs) {
     }
 
     private static final String SECRET = "{path: .+}";
@@ -69,6 +70,9 @@ public class SecretsResource {
 
     @Inject
     StaleReport staleReport;
+
+    @Inject
+    ClientAddress clientAddress;
 
     @Inject
     SecretsSettings settings;
@@ -142,11 +146,10 @@ public class SecretsResource {
     @Path("/metadata/" + SECRET)
     public Uni<SecretsVault.Metadata> changeMetadata(@PathParam("path") @Encoded String path, @Valid @NotNull MetadataBody body) {
         return vault.changeMetadata(accessor(), path, new SecretsVault.MetadataChange(body.casRequired(), body.maxVersions(), body.owner(),
-                body.description(), body.rotationPeriodSeconds(), body.expiresAt(), body.customMetadata()));
+                body.description(), body.rotationPeriodSeconds(), body.expiresAt(), body.customMetadata(), body.allowedCidrs()));
     }
 
     private Accessor accessor() {
-        String ip = request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
-        return Accessor.of(caller, ip, request.getHeader("User-Agent"));
+        return Accessor.of(caller, clientAddress.of(request), request.getHeader("User-Agent"));
     }
 }

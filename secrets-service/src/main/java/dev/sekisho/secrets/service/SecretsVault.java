@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import dev.sekisho.alert.v1.Severity;
 import dev.sekisho.audit.v1.Outcome;
+import dev.sekisho.common.net.Cidr;
 import dev.sekisho.common.problem.ProblemException;
 import dev.sekisho.common.problem.ProblemType;
 import dev.sekisho.peers.SecurityEvents;
@@ -53,13 +54,13 @@ public class SecretsVault {
     }
 
     public record Metadata(String path, int currentVersion, boolean casRequired, int maxVersions, String owner, String description,
-            Long rotationPeriodSeconds, Instant expiresAt, Map<String, String> customMetadata, Instant createdAt, String createdBy,
-            Instant updatedAt, List<VersionInfo> versions) {
+            Long rotationPeriodSeconds, Instant expiresAt, Map<String, String> customMetadata, List<String> allowedCidrs,
+            Instant createdAt, String createdBy, Instant updatedAt, Instant lastReadAt, long readCount, List<VersionInfo> versions) {
     }
 
     /** A metadata change: null fields stay as they are. */
     public record MetadataChange(Boolean casRequired, Integer maxVersions, String owner, String description, Long rotationPeriodSeconds,
-            Instant expiresAt, Map<String, String> customMetadata) {
+            Instant expiresAt, Map<String, String> customMetadata, List<String> allowedCidrs) {
     }
 
     public record Listing(List<String> paths, String nextCursor) {
@@ -131,6 +132,10 @@ public class SecretsVault {
         });
     }
 
+    /** What one read transaction found: the value, or a refusal to record after it (a rolled-back record is no record). */
+    private record Read(SecretValue value, String refusal, int version) {
+    }
+
     /** The latest version (0) or the one asked for. */
     public Uni<SecretValue> get(Accessor who, String rawPath, int version) {
         if (version < 0) {
@@ -140,6 +145,10 @@ public class SecretsVault {
                 .chain(secret -> {
                     if (secret == null || secret.currentVersion == 0) {
                         throw ProblemException.notFound("There is no secret at this path.");
+                    }
+                    if (!secret.allowedCidrs.isEmpty()
+                            && secret.allowedCidrs.stream().map(Cidr::parse).noneMatch(c -> c.contains(who.who().ip()))) {
+                        return Uni.createFrom().item(new Read(null, "address", 0));
                     }
                     int wanted = version == 0 ? secret.currentVersion : version;
                     return store.version(path, wanted).chain(row -> {
@@ -152,13 +161,22 @@ public class SecretsVault {
                         if (row.deletedAt != null) {
                             throw ProblemException.notFound("Version " + wanted + " of this secret is deleted (it can be undeleted).");
                         }
+                        byte[] plaintext = open(row);
+                        if (plaintext == null) {
+                            return Uni.createFrom().item(new Read(null, "tampered", wanted));
+                        }
                         usage.secretRead(path, Instant.now());
-                        return open(who, row).chain(plaintext -> events.audit("secret.read", who.who(), "secret", path,
-                                Outcome.OUTCOME_SUCCESS, "", Map.of("version", String.valueOf(wanted),
-                                        "value_hmac", hashes.of("secret.value", plaintext)))
-                                .map(ignored -> new SecretValue(path, wanted, deserialise(plaintext), row.createdAt, row.createdBy)));
+                        return events.audit("secret.read", who.who(), "secret", path, Outcome.OUTCOME_SUCCESS, "",
+                                Map.of("version", String.valueOf(wanted), "value_hmac", hashes.of("secret.value", plaintext)))
+                                .map(ignored -> new Read(new SecretValue(path, wanted, deserialise(plaintext), row.createdAt, row.createdBy),
+                                        null, wanted));
                     });
-                })));
+                })).chain(read -> {
+                    if (read.value() != null) {
+                        return Uni.createFrom().item(read.value());
+                    }
+                    return read.refusal().equals("address") ? refuseAddress(who, path) : tampered(who, path, read.version());
+                }));
     }
 
     public Uni<Listing> list(Accessor who, String rawPrefix, String after, int limit) {
@@ -224,6 +242,10 @@ public class SecretsVault {
                 if (change.expiresAt() != null) {
                     secret.expiresAt = change.expiresAt().equals(Instant.EPOCH) ? null : change.expiresAt();
                     changed.put("expires_at", change.expiresAt().toString());
+                }
+                if (change.allowedCidrs() != null) {
+                    secret.allowedCidrs = List.copyOf(change.allowedCidrs());
+                    changed.put("allowed_cidrs", String.join(",", change.allowedCidrs()));
                 }
                 if (change.customMetadata() != null) {
                     secret.customMetadata = new TreeMap<>(change.customMetadata());
@@ -319,22 +341,27 @@ public class SecretsVault {
         }));
     }
 
-    private Uni<byte[]> open(Accessor who, SecretVersionEntity row) {
+    /** The value of a stored version, or null when it does not open (tampered, moved or damaged). */
+    private byte[] open(SecretVersionEntity row) {
         try {
-            return Uni.createFrom().item(envelope.open(row.path, row.version,
-                    new Envelope.Sealed(row.nonce, row.ciphertext, row.wrappedKey, row.masterVersion)));
+            return envelope.open(row.path, row.version, new Envelope.Sealed(row.nonce, row.ciphertext, row.wrappedKey, row.masterVersion));
         } catch (Envelope.TamperedException e) {
             LOG.errorf("integrity failure: %s", e.getMessage());
-            return events.audit("secret.read", who.who(), "secret", row.path, Outcome.OUTCOME_ERROR, "integrity check failed",
-                    Map.of("version", String.valueOf(row.version)))
-                    .chain(() -> events.signal("secret.tampered", Severity.SEVERITY_CRITICAL,
-                            "A stored secret version failed its integrity check", Map.of("path", row.path)))
-                    .chain(() -> Uni.createFrom().failure(new ProblemException(ProblemType.INTEGRITY_FAILURE,
-                            "The stored value of this version fails its integrity check and is not served.")));
+            return null;
         } catch (Envelope.UnknownMasterKeyException e) {
-            return Uni.createFrom().failure(ProblemException.unavailable("This version's data key is wrapped by master key version "
-                    + row.masterVersion + ", which is not configured.", 60));
+            throw ProblemException.unavailable("This version's data key is wrapped by master key version " + row.masterVersion
+                    + ", which is not configured.", 60);
         }
+    }
+
+    /** A version that failed its integrity check: recorded, signalled, never served. */
+    private <T> Uni<T> tampered(Accessor who, String path, int version) {
+        return events.audit("secret.read", who.who(), "secret", path, Outcome.OUTCOME_ERROR, "integrity check failed",
+                Map.of("version", String.valueOf(version)))
+                .chain(() -> events.signal("secret.tampered", Severity.SEVERITY_CRITICAL,
+                        "A stored secret version failed its integrity check", Map.of("path", path)))
+                .chain(() -> Uni.createFrom().failure(new ProblemException(ProblemType.INTEGRITY_FAILURE,
+                        "The stored value of this version fails its integrity check and is not served.")));
     }
 
     /** The canonical path, once the caller may do this there; a refusal is audited, signalled and a 403. */
@@ -358,6 +385,16 @@ public class SecretsVault {
             }
         }
         return deny(who, path, capabilities[0], action);
+    }
+
+    /** A read from outside the secret's allow-list: audited, signalled, refused (the policies did allow the caller). */
+    private <T> Uni<T> refuseAddress(Accessor who, String path) {
+        return events.audit("secret.read", who.who(), "secret", path, Outcome.OUTCOME_DENIED, "address not in the secret's allow-list",
+                Map.of("source_ip", who.who().ip()))
+                .chain(() -> events.signal("secret.denied", Severity.SEVERITY_WARNING, "A secret was asked for from outside its allow-list",
+                        Map.of("reason", "ip_not_allowed", "actor", who.name())))
+                .chain(() -> Uni.createFrom().failure(new ProblemException(ProblemType.FORBIDDEN,
+                        "This secret may not be read from your address.")));
     }
 
     private <T> Uni<T> deny(Accessor who, String path, Capability capability, String action) {
@@ -416,6 +453,18 @@ public class SecretsVault {
         if (change.description() != null && change.description().length() > 1024) {
             throw ProblemException.badRequest("description is at most 1024 characters");
         }
+        if (change.allowedCidrs() != null) {
+            if (change.allowedCidrs().size() > 32) {
+                throw ProblemException.badRequest("allowedCidrs holds at most 32 blocks");
+            }
+            for (String cidr : change.allowedCidrs()) {
+                try {
+                    Cidr.parse(cidr == null ? "" : cidr);
+                } catch (IllegalArgumentException e) {
+                    throw ProblemException.badRequest("allowedCidrs must be IP addresses or blocks such as 203.0.113.0/24");
+                }
+            }
+        }
         Map<String, String> custom = change.customMetadata();
         if (custom != null) {
             if (custom.size() > settings.maxCustomMetadata()) {
@@ -431,7 +480,8 @@ public class SecretsVault {
 
     private static Metadata metadataOf(SecretEntity s, List<SecretVersionEntity> versions) {
         return new Metadata(s.path, s.currentVersion, s.casRequired, s.maxVersions, s.owner, s.description, s.rotationPeriodSeconds,
-                s.expiresAt, s.customMetadata == null ? Map.of() : new TreeMap<>(s.customMetadata), s.createdAt, s.createdBy, s.updatedAt,
+                s.expiresAt, s.customMetadata == null ? Map.of() : new TreeMap<>(s.customMetadata),
+                s.allowedCidrs == null ? List.of() : List.copyOf(s.allowedCidrs), s.createdAt, s.createdBy, s.updatedAt, s.lastReadAt, s.readCount,
                 versions.stream().map(v -> new VersionInfo(v.version, v.createdAt, v.createdBy, v.deletedAt, v.destroyedAt)).toList());
     }
 }

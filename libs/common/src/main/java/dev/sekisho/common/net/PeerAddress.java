@@ -1,4 +1,4 @@
-package dev.sekisho.auth.grpc;
+package dev.sekisho.common.net;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -15,8 +15,9 @@ import io.grpc.ServerInterceptor;
 import io.quarkus.grpc.GlobalInterceptor;
 
 /**
- * The address a gRPC call came from, as the connection shows it (not as any field of the request claims), for the
- * audit records of calls that name an address of their own (ext_authz's {@code source.address}).
+ * The address a gRPC call came from, as the connection shows it (not as any field of the request claims), in every
+ * service: for audit records, for calls that name an address of their own (ext_authz's {@code source.address}) and
+ * for allow-lists (secrets-service).
  */
 @GlobalInterceptor
 @ApplicationScoped

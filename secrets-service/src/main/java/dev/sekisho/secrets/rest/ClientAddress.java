@@ -1,0 +1,31 @@
+package dev.sekisho.secrets.rest;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.sekisho.common.net.ForwardedAddress;
+import dev.sekisho.secrets.config.SecretsSettings;
+import io.vertx.core.http.HttpServerRequest;
+
+/** The address a REST request really comes from: X-Forwarded-For only from {@code sekisho.secrets.trusted-proxies}. */
+@ApplicationScoped
+public class ClientAddress {
+
+    private final ForwardedAddress forwarded;
+
+    @Inject
+    public ClientAddress(SecretsSettings settings) {
+        try {
+            this.forwarded = new ForwardedAddress(settings.trustedProxies().orElse(List.of()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("sekisho.secrets.trusted-proxies: " + e.getMessage());
+        }
+    }
+
+    public String of(HttpServerRequest request) {
+        String peer = request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
+        return forwarded.resolve(peer, request.getHeader("X-Forwarded-For"));
+    }
+}
