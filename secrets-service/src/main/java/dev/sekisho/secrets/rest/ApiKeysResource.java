@@ -101,6 +101,6 @@ public class ApiKeysResource {
     }
 
     private Accessor accessor() {
-        return Accessor.of(caller, clientAddress.of(request), request.getHeader("User-Agent"));
+        return clientAddress.accessor(caller, request);
     }
 }

@@ -7,6 +7,8 @@ import jakarta.inject.Inject;
 
 import dev.sekisho.common.net.ForwardedAddress;
 import dev.sekisho.secrets.config.SecretsSettings;
+import dev.sekisho.secrets.service.Accessor;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.vertx.core.http.HttpServerRequest;
 
 /** The address a REST request really comes from: X-Forwarded-For only from {@code sekisho.secrets.trusted-proxies}. */
@@ -27,5 +29,10 @@ public class ClientAddress {
     public String of(HttpServerRequest request) {
         String peer = request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
         return forwarded.resolve(peer, request.getHeader("X-Forwarded-For"));
+    }
+
+    /** The verified caller of a REST request, with its real address: the one way the resources name who asks. */
+    public Accessor accessor(SecurityIdentity caller, HttpServerRequest request) {
+        return Accessor.of(caller, of(request), request.getHeader("User-Agent"));
     }
 }

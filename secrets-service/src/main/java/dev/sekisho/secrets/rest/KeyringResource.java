@@ -10,7 +10,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 
 import dev.sekisho.common.security.Permissions;
-import dev.sekisho.secrets.service.Accessor;
 import dev.sekisho.secrets.service.Keyring;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -30,6 +29,9 @@ public class KeyringResource {
     @Inject
     SecurityIdentity caller;
 
+    @Inject
+    ClientAddress clientAddress;
+
     @Context
     HttpServerRequest request;
 
@@ -43,7 +45,6 @@ public class KeyringResource {
     @Path("/rewrap")
     @RolesAllowed(Permissions.ADMIN)
     public Uni<Keyring.Rewrapped> rewrap() {
-        String ip = request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
-        return keyring.rewrap(Accessor.of(caller, ip, request.getHeader("User-Agent")).who());
+        return keyring.rewrap(clientAddress.accessor(caller, request).who());
     }
 }

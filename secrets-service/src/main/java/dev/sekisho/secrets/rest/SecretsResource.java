@@ -150,6 +150,6 @@ public class SecretsResource {
     }
 
     private Accessor accessor() {
-        return Accessor.of(caller, clientAddress.of(request), request.getHeader("User-Agent"));
+        return clientAddress.accessor(caller, request);
     }
 }

@@ -17,7 +17,6 @@ import jakarta.inject.Inject;
 
 import dev.sekisho.alert.v1.Severity;
 import dev.sekisho.audit.v1.Outcome;
-import dev.sekisho.common.net.Cidr;
 import dev.sekisho.common.problem.ProblemException;
 import dev.sekisho.common.problem.ProblemType;
 import dev.sekisho.common.security.Permissions;
@@ -179,7 +178,7 @@ public class ApiKeys {
                 reason = "revoked";
             } else if (key.expiresAt != null && !now.isBefore(key.expiresAt)) {
                 reason = "expired";
-            } else if (!key.allowedCidrs.isEmpty() && key.allowedCidrs.stream().map(Cidr::parse).noneMatch(c -> c.contains(ip))) {
+            } else if (!AllowLists.permits(key.allowedCidrs, ip)) {
                 reason = "ip_not_allowed";
             } else {
                 reason = null;
@@ -250,17 +249,7 @@ public class ApiKeys {
                 || request.expiresAt().isAfter(now.plus(settings.apiKeys().maxLifetime())))) {
             throw ProblemException.badRequest("expiresAt must be in the future and within " + settings.apiKeys().maxLifetime().toDays() + " days");
         }
-        List<String> cidrs = request.allowedCidrs() == null ? List.of() : request.allowedCidrs();
-        if (cidrs.size() > 32) {
-            throw ProblemException.badRequest("allowedCidrs holds at most 32 blocks");
-        }
-        for (String cidr : cidrs) {
-            try {
-                Cidr.parse(cidr == null ? "" : cidr);
-            } catch (IllegalArgumentException e) {
-                throw ProblemException.badRequest("allowedCidrs must be IP addresses or blocks such as 203.0.113.0/24");
-            }
-        }
+        AllowLists.validate(request.allowedCidrs());
     }
 
     private static String checkedId(String id) {

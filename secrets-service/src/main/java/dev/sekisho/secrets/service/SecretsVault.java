@@ -19,7 +19,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import dev.sekisho.alert.v1.Severity;
 import dev.sekisho.audit.v1.Outcome;
-import dev.sekisho.common.net.Cidr;
 import dev.sekisho.common.problem.ProblemException;
 import dev.sekisho.common.problem.ProblemType;
 import dev.sekisho.peers.SecurityEvents;
@@ -146,8 +145,7 @@ public class SecretsVault {
                     if (secret == null || secret.currentVersion == 0) {
                         throw ProblemException.notFound("There is no secret at this path.");
                     }
-                    if (!secret.allowedCidrs.isEmpty()
-                            && secret.allowedCidrs.stream().map(Cidr::parse).noneMatch(c -> c.contains(who.who().ip()))) {
+                    if (!AllowLists.permits(secret.allowedCidrs, who.who().ip())) {
                         return Uni.createFrom().item(new Read(null, "address", 0));
                     }
                     int wanted = version == 0 ? secret.currentVersion : version;
@@ -453,18 +451,7 @@ public class SecretsVault {
         if (change.description() != null && change.description().length() > 1024) {
             throw ProblemException.badRequest("description is at most 1024 characters");
         }
-        if (change.allowedCidrs() != null) {
-            if (change.allowedCidrs().size() > 32) {
-                throw ProblemException.badRequest("allowedCidrs holds at most 32 blocks");
-            }
-            for (String cidr : change.allowedCidrs()) {
-                try {
-                    Cidr.parse(cidr == null ? "" : cidr);
-                } catch (IllegalArgumentException e) {
-                    throw ProblemException.badRequest("allowedCidrs must be IP addresses or blocks such as 203.0.113.0/24");
-                }
-            }
-        }
+        AllowLists.validate(change.allowedCidrs());
         Map<String, String> custom = change.customMetadata();
         if (custom != null) {
             if (custom.size() > settings.maxCustomMetadata()) {
