@@ -25,15 +25,7 @@ import dev.sekisho.ratelimit.v1.ListPoliciesResponse;
 import dev.sekisho.ratelimit.v1.RateLimiter;
 import dev.sekisho.ratelimit.v1.UnblockRequest;
 import dev.sekisho.ratelimit.v1.UnblockResponse;
-import dev.sekisho.secrets.v1.DecryptRequest;
-import dev.sekisho.secrets.v1.DecryptResponse;
-import dev.sekisho.secrets.v1.EncryptRequest;
-import dev.sekisho.secrets.v1.EncryptResponse;
-import dev.sekisho.secrets.v1.GetSecretRequest;
-import dev.sekisho.secrets.v1.GetSecretResponse;
-import dev.sekisho.secrets.v1.RevokeApiKeyRequest;
-import dev.sekisho.secrets.v1.RevokeApiKeyResponse;
-import dev.sekisho.secrets.v1.Secrets;
+import dev.sekisho.secrets.v1.MutinySecretsGrpc;
 import dev.sekisho.secrets.v1.VerifyApiKeyRequest;
 import dev.sekisho.secrets.v1.VerifyApiKeyResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
@@ -155,8 +147,9 @@ public final class FakePeers {
         }
     }
 
+    /** Only the gateway's question is answered; the rest of the API is UNIMPLEMENTED, as the base class answers. */
     @GrpcService
-    public static class FakeSecrets implements Secrets {
+    public static class FakeSecrets extends MutinySecretsGrpc.SecretsImplBase {
         @Override
         public Uni<VerifyApiKeyResponse> verifyApiKey(VerifyApiKeyRequest request) {
             boolean valid = VALID_API_KEY.equals(request.getApiKey());
@@ -164,26 +157,6 @@ public final class FakePeers {
                     ? VerifyApiKeyResponse.newBuilder().setValid(true).setKeyId("key-1").setOwner("integration-1")
                             .addRoles("operator").build()
                     : VerifyApiKeyResponse.newBuilder().setValid(false).setReason("unknown").build());
-        }
-
-        @Override
-        public Uni<GetSecretResponse> getSecret(GetSecretRequest request) {
-            return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
-        }
-
-        @Override
-        public Uni<RevokeApiKeyResponse> revokeApiKey(RevokeApiKeyRequest request) {
-            return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
-        }
-
-        @Override
-        public Uni<EncryptResponse> encrypt(EncryptRequest request) {
-            return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
-        }
-
-        @Override
-        public Uni<DecryptResponse> decrypt(DecryptRequest request) {
-            return Uni.createFrom().failure(Status.UNIMPLEMENTED.asRuntimeException());
         }
     }
 

@@ -46,7 +46,7 @@ public final class AccessPolicy {
         }
     }
 
-    record Grant(Set<String> roles, List<PathPattern> paths, Set<Capability> capabilities) {
+    record Grant(Resource resource, Set<String> roles, List<PathPattern> paths, Set<Capability> capabilities) {
     }
 
     private final List<Grant> grants;
@@ -60,16 +60,22 @@ public final class AccessPolicy {
         for (AccessRules file : files) {
             for (AccessRules.Rule rule : file.rules()) {
                 EnumSet<Capability> capabilities = EnumSet.noneOf(Capability.class);
-                rule.capabilities().forEach(c -> capabilities.add(Capability.parse(c)));
-                grants.add(new Grant(Set.copyOf(rule.roles()), rule.paths().stream().map(PathPattern::parse).toList(), capabilities));
+                rule.capabilities().forEach(c -> capabilities.add(rule.resource().capability(c)));
+                grants.add(new Grant(rule.resource(), Set.copyOf(rule.roles()), rule.paths().stream().map(PathPattern::parse).toList(), capabilities));
             }
         }
         return new AccessPolicy(List.copyOf(grants));
     }
 
+    /** Whether these roles may do this to the secret at {@code path}. */
     public boolean allows(Set<String> roles, String path, Capability capability) {
+        return allows(Resource.SECRETS, roles, path, capability);
+    }
+
+    /** Whether these roles may do this to the resource named {@code path} (a secret, a transit key, a token namespace). */
+    public boolean allows(Resource resource, Set<String> roles, String path, Capability capability) {
         for (Grant grant : grants) {
-            if (grant.capabilities().contains(capability) && roles.stream().anyMatch(grant.roles()::contains)
+            if (grant.resource() == resource && grant.capabilities().contains(capability) && roles.stream().anyMatch(grant.roles()::contains)
                     && grant.paths().stream().anyMatch(p -> p.matches(path))) {
                 return true;
             }
@@ -80,7 +86,7 @@ public final class AccessPolicy {
     /** Whether a listing under {@code prefix} may show anything at all to these roles. */
     public boolean mayListUnder(Set<String> roles, String prefix) {
         for (Grant grant : grants) {
-            if (grant.capabilities().contains(Capability.LIST) && roles.stream().anyMatch(grant.roles()::contains)
+            if (grant.resource() == Resource.SECRETS && grant.capabilities().contains(Capability.LIST) && roles.stream().anyMatch(grant.roles()::contains)
                     && grant.paths().stream().anyMatch(p -> p.reaches(prefix))) {
                 return true;
             }

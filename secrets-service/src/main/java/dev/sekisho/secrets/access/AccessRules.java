@@ -15,7 +15,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     capabilities: [read, list]
  * </pre>
  *
- * A path is exact ({@code integrations/crm}) or a prefix ending in {@code /*}; {@code *} alone is every path.
+ * A path is exact ({@code integrations/crm}) or a prefix ending in {@code /*}; {@code *} alone is every path. A rule
+ * governs secrets unless it names another {@code resource}: {@code transit} (its paths are key names) or
+ * {@code tokens} (token namespaces).
  */
 public record AccessRules(List<Rule> rules) {
 
@@ -24,12 +26,17 @@ public record AccessRules(List<Rule> rules) {
         this.rules = rules == null ? List.of() : List.copyOf(rules);
     }
 
-    public record Rule(List<String> roles, List<String> paths, List<String> capabilities) {
+    public record Rule(Resource resource, List<String> roles, List<String> paths, List<String> capabilities) {
 
         @JsonCreator
-        public Rule(@JsonProperty(value = "roles", required = true) List<String> roles,
+        public Rule(@JsonProperty("resource") String resource,
+                @JsonProperty(value = "roles", required = true) List<String> roles,
                 @JsonProperty(value = "paths", required = true) List<String> paths,
                 @JsonProperty(value = "capabilities", required = true) List<String> capabilities) {
+            this(Resource.parse(resource), roles, paths, capabilities);
+        }
+
+        public Rule(Resource resource, List<String> roles, List<String> paths, List<String> capabilities) {
             if (roles == null || roles.isEmpty()) {
                 throw new IllegalArgumentException("a rule needs at least one role");
             }
@@ -40,7 +47,8 @@ public record AccessRules(List<Rule> rules) {
                 throw new IllegalArgumentException("a rule needs at least one capability");
             }
             paths.forEach(AccessPolicy.PathPattern::parse);
-            capabilities.forEach(Capability::parse);
+            capabilities.forEach(resource::capability);
+            this.resource = resource;
             this.roles = List.copyOf(roles);
             this.paths = List.copyOf(paths);
             this.capabilities = List.copyOf(capabilities);

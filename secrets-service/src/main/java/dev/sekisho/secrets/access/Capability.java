@@ -2,24 +2,41 @@ package dev.sekisho.secrets.access;
 
 import java.util.Locale;
 
-/** What a rule lets its roles do under its paths. */
+/** What a rule lets its roles do under its paths; which ones apply depends on the rule's {@link Resource}. */
 public enum Capability {
-    /** Read a secret's value. */
+    /** Secrets: read a value. */
     READ,
-    /** Write new versions and change metadata. */
+    /** Secrets: write new versions and change metadata. */
     WRITE,
-    /** List paths and read metadata (never a value). */
+    /** Secrets: list paths and read metadata (never a value). Transit: list keys and read their metadata. */
     LIST,
-    /** Soft-delete and undelete versions. */
+    /** Secrets: soft-delete and undelete versions. */
     DELETE,
-    /** Destroy versions for good, and test values against the audit hashes. */
-    ADMIN;
+    /**
+     * Secrets: destroy versions for good, test values against the audit hashes. Transit: create, rotate, configure and
+     * trim keys. Tokens: revoke tokens.
+     */
+    ADMIN,
+    /** Transit: encrypt with a key. */
+    ENCRYPT,
+    /** Transit: decrypt with a key. */
+    DECRYPT,
+    /** Transit: re-encrypt a ciphertext under the key's latest version (the plaintext never leaves the service). */
+    REWRAP,
+    /** Transit: generate data keys encrypted by a key. */
+    DATAKEY,
+    /** Transit: compute and verify HMACs with a key. */
+    HMAC,
+    /** Tokens: turn values into tokens. */
+    TOKENIZE,
+    /** Tokens: turn tokens back into values (audited per call). */
+    DETOKENIZE;
 
     public static Capability parse(String text) {
         try {
             return valueOf(text.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown capability '" + text + "' (read, write, list, delete, admin)");
+            throw new IllegalArgumentException("unknown capability '" + text + "'");
         }
     }
 

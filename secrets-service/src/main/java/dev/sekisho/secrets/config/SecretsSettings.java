@@ -100,4 +100,59 @@ public interface SecretsSettings {
         @WithDefault("100")
         int maxSignals();
     }
+
+    Transit transit();
+
+    interface Transit {
+        /** How old a cached transit key may get before it is re-read (in the background); rotations elsewhere show after it. */
+        @WithDefault("1s")
+        Duration keyCacheTtl();
+
+        /** Transit keys kept unwrapped in memory at most. */
+        @WithDefault("10000")
+        int maxCachedKeys();
+
+        /** How often keys with an auto-rotation period are checked for one that is due. */
+        @WithDefault("1m")
+        Duration autoRotateCheck();
+
+        /** Items one batch request may hold (encrypt, decrypt, rewrap, hmac, verify). */
+        @WithDefault("1000")
+        int maxBatch();
+
+        /** The largest plaintext (or HMAC input) of one item, in bytes. */
+        @WithDefault("32768")
+        int maxPlaintextBytes();
+
+        /** The largest derivation context, in bytes. */
+        @WithDefault("1024")
+        int maxContextBytes();
+
+        /** How often the aggregated audit records of encrypt, rewrap, hmac and verify are written. */
+        @WithDefault("1m")
+        Duration usageAuditInterval();
+
+        /** Distinct (key, operation, caller) tallies held between two writes; beyond it, calls are tallied per key as "*". */
+        @WithDefault("10000")
+        int maxUsageTallies();
+    }
+
+    Tokens tokens();
+
+    interface Tokens {
+        /** Values one tokenize, detokenize or revoke request may hold. */
+        @WithDefault("100")
+        int maxBatch();
+
+        /** The largest value one token stands for, in bytes. */
+        @WithDefault("4096")
+        int maxValueBytes();
+
+        /** How long a token lives unless the request says; unset: until revoked. */
+        Optional<Duration> defaultTtl();
+
+        /** The longest lifetime a request may ask for. */
+        @WithDefault("3650d")
+        Duration maxTtl();
+    }
 }

@@ -12,12 +12,28 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Envelope encryption of one secret version (JCA, AES-256-GCM twice): a fresh 256-bit data key seals the value with
- * the path and version as associated data; the current master key wraps the data key with the path, version and
- * master version as associated data. A sealed version moved to another path or version, or a wrapped key moved to
- * another version, does not open. {@link #rewrap} changes the wrapping only, never the sealed value.
+ * Envelope encryption (JCA, AES-256-GCM twice): a fresh 256-bit data key seals a value with its domain, id and
+ * version as associated data; the current master key wraps the data key with the domain, id, version and master
+ * version as associated data. A sealed value moved to another id, version or domain, or a wrapped key moved to another
+ * version, does not open. {@link #rewrap} changes the wrapping only, never the sealed value. Secret versions, tokens and
+ * transit key material are its three domains (transit keys are wrapped only: they are the key).
  */
 public final class Envelope {
+
+    /** What a sealed value or wrapped key belongs to; part of every associated data, so one never opens as another. */
+    public enum Domain {
+        SECRET("secret"), TOKEN("token"), TRANSIT("transit");
+
+        private final String label;
+
+        Domain(String label) {
+            this.label = label;
+        }
+    }
+
+    /** A key wrapped by a master version. */
+    public record Wrapped(byte[] wrappedKey, int masterVersion) {
+    }
 
     /** A sealed version as stored: value nonce and ciphertext (with its tag), the wrapped data key and its master version. */
     public record Sealed(byte[] nonce, byte[] ciphertext, byte[] wrappedKey, int masterVersion) {
@@ -37,8 +53,8 @@ public final class Envelope {
         }
     }
 
-    private static final int NONCE_BYTES = 12;
-    private static final int TAG_BITS = 128;
+    static final int NONCE_BYTES = 12;
+    static final int TAG_BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final MasterKeyRing ring;
@@ -52,13 +68,25 @@ public final class Envelope {
     }
 
     public Sealed seal(String path, int version, byte[] plaintext) {
+        return seal(Domain.SECRET, path, version, plaintext);
+    }
+
+    public byte[] open(String path, int version, Sealed sealed) throws TamperedException, UnknownMasterKeyException {
+        return open(Domain.SECRET, path, version, sealed);
+    }
+
+    public Sealed rewrap(String path, int version, Sealed sealed) throws TamperedException, UnknownMasterKeyException {
+        return rewrap(Domain.SECRET, path, version, sealed);
+    }
+
+    public Sealed seal(Domain domain, String path, int version, byte[] plaintext) {
         byte[] dataKey = new byte[MasterKeyRing.KEY_BYTES];
         RANDOM.nextBytes(dataKey);
         try {
             byte[] nonce = nonce();
-            byte[] ciphertext = gcm(Cipher.ENCRYPT_MODE, new SecretKeySpec(dataKey, "AES"), nonce, valueAad(path, version), plaintext);
+            byte[] ciphertext = gcm(Cipher.ENCRYPT_MODE, new SecretKeySpec(dataKey, "AES"), nonce, valueAad(domain, path, version), plaintext);
             int master = ring.currentVersion();
-            return new Sealed(nonce, ciphertext, wrap(ring.current(), dataKey, keyAad(path, version, master)), master);
+            return new Sealed(nonce, ciphertext, wrap(ring.current(), dataKey, keyAad(domain, path, version, master)), master);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is not available", e);
         } finally {
@@ -66,10 +94,11 @@ public final class Envelope {
         }
     }
 
-    public byte[] open(String path, int version, Sealed sealed) throws TamperedException, UnknownMasterKeyException {
-        byte[] dataKey = unwrap(path, version, sealed);
+    public byte[] open(Domain domain, String path, int version, Sealed sealed) throws TamperedException, UnknownMasterKeyException {
+        byte[] dataKey = unwrap(domain, path, version, sealed.wrappedKey(), sealed.masterVersion());
         try {
-            return gcm(Cipher.DECRYPT_MODE, new SecretKeySpec(dataKey, "AES"), sealed.nonce(), valueAad(path, version), sealed.ciphertext());
+            return gcm(Cipher.DECRYPT_MODE, new SecretKeySpec(dataKey, "AES"), sealed.nonce(), valueAad(domain, path, version),
+                    sealed.ciphertext());
         } catch (AEADBadTagException | IllegalArgumentException e) {
             throw new TamperedException("the sealed value of " + path + " version " + version + " does not open");
         } catch (GeneralSecurityException e) {
@@ -80,28 +109,46 @@ public final class Envelope {
     }
 
     /** The same data key wrapped by the current master key; the value is untouched. */
-    public Sealed rewrap(String path, int version, Sealed sealed) throws TamperedException, UnknownMasterKeyException {
-        byte[] dataKey = unwrap(path, version, sealed);
+    public Sealed rewrap(Domain domain, String path, int version, Sealed sealed) throws TamperedException, UnknownMasterKeyException {
+        Wrapped wrapped = rewrapKey(domain, path, version, new Wrapped(sealed.wrappedKey(), sealed.masterVersion()));
+        return new Sealed(sealed.nonce(), sealed.ciphertext(), wrapped.wrappedKey(), wrapped.masterVersion());
+    }
+
+    /** Wraps key material (a transit key version) by the current master key. */
+    public Wrapped wrapKey(Domain domain, String id, int version, byte[] key) {
         try {
             int master = ring.currentVersion();
-            return new Sealed(sealed.nonce(), sealed.ciphertext(), wrap(ring.current(), dataKey, keyAad(path, version, master)), master);
+            return new Wrapped(wrap(ring.current(), key, keyAad(domain, id, version, master)), master);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is not available", e);
-        } finally {
-            java.util.Arrays.fill(dataKey, (byte) 0);
         }
     }
 
-    private byte[] unwrap(String path, int version, Sealed sealed) throws TamperedException, UnknownMasterKeyException {
-        SecretKey master = ring.version(sealed.masterVersion()).orElseThrow(() -> new UnknownMasterKeyException(sealed.masterVersion()));
-        byte[] wrapped = sealed.wrappedKey();
+    /** The key material of a wrapped key; the caller clears it when done. */
+    public byte[] unwrapKey(Domain domain, String id, int version, Wrapped wrapped) throws TamperedException, UnknownMasterKeyException {
+        return unwrap(domain, id, version, wrapped.wrappedKey(), wrapped.masterVersion());
+    }
+
+    /** The same key wrapped by the current master key. */
+    public Wrapped rewrapKey(Domain domain, String id, int version, Wrapped wrapped) throws TamperedException, UnknownMasterKeyException {
+        byte[] key = unwrap(domain, id, version, wrapped.wrappedKey(), wrapped.masterVersion());
+        try {
+            return wrapKey(domain, id, version, key);
+        } finally {
+            java.util.Arrays.fill(key, (byte) 0);
+        }
+    }
+
+    private byte[] unwrap(Domain domain, String path, int version, byte[] wrapped, int masterVersion)
+            throws TamperedException, UnknownMasterKeyException {
+        SecretKey master = ring.version(masterVersion).orElseThrow(() -> new UnknownMasterKeyException(masterVersion));
         if (wrapped == null || wrapped.length != NONCE_BYTES + MasterKeyRing.KEY_BYTES + TAG_BITS / 8) {
             throw new TamperedException("the data key of " + path + " version " + version + " is damaged");
         }
         try {
             byte[] nonce = java.util.Arrays.copyOfRange(wrapped, 0, NONCE_BYTES);
             byte[] body = java.util.Arrays.copyOfRange(wrapped, NONCE_BYTES, wrapped.length);
-            return gcm(Cipher.DECRYPT_MODE, master, nonce, keyAad(path, version, sealed.masterVersion()), body);
+            return gcm(Cipher.DECRYPT_MODE, master, nonce, keyAad(domain, path, version, masterVersion), body);
         } catch (AEADBadTagException e) {
             throw new TamperedException("the data key of " + path + " version " + version + " does not open");
         } catch (GeneralSecurityException e) {
@@ -115,24 +162,24 @@ public final class Envelope {
         return ByteBuffer.allocate(nonce.length + body.length).put(nonce).put(body).array();
     }
 
-    private static byte[] gcm(int mode, SecretKey key, byte[] nonce, byte[] aad, byte[] input) throws GeneralSecurityException {
+    static byte[] gcm(int mode, SecretKey key, byte[] nonce, byte[] aad, byte[] input) throws GeneralSecurityException {
         Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
         cipher.init(mode, key, new GCMParameterSpec(TAG_BITS, nonce));
         cipher.updateAAD(aad);
         return cipher.doFinal(input);
     }
 
-    private static byte[] nonce() {
+    static byte[] nonce() {
         byte[] nonce = new byte[NONCE_BYTES];
         RANDOM.nextBytes(nonce);
         return nonce;
     }
 
-    static byte[] valueAad(String path, int version) {
-        return ("sekisho.secret.value.v1\n" + path + "\n" + version).getBytes(StandardCharsets.UTF_8);
+    static byte[] valueAad(Domain domain, String id, int version) {
+        return ("sekisho." + domain.label + ".value.v1\n" + id + "\n" + version).getBytes(StandardCharsets.UTF_8);
     }
 
-    static byte[] keyAad(String path, int version, int masterVersion) {
-        return ("sekisho.secret.key.v1\n" + path + "\n" + version + "\n" + masterVersion).getBytes(StandardCharsets.UTF_8);
+    static byte[] keyAad(Domain domain, String id, int version, int masterVersion) {
+        return ("sekisho." + domain.label + ".key.v1\n" + id + "\n" + version + "\n" + masterVersion).getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -19,6 +19,10 @@ import dev.sekisho.secrets.config.SecretsSettings;
 import dev.sekisho.secrets.crypto.Envelope;
 import dev.sekisho.secrets.repository.SecretStore;
 import dev.sekisho.secrets.repository.SecretVersionEntity;
+import dev.sekisho.secrets.repository.TokenEntity;
+import dev.sekisho.secrets.repository.TokenStore;
+import dev.sekisho.secrets.repository.TransitKeyVersionEntity;
+import dev.sekisho.secrets.repository.TransitStore;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -46,6 +50,15 @@ public class Keyring {
     SecretStore store;
 
     @Inject
+    TransitStore transit;
+
+    @Inject
+    TokenStore tokens;
+
+    @Inject
+    TransitKeys transitKeys;
+
+    @Inject
     Envelope envelope;
 
     @Inject
@@ -55,9 +68,10 @@ public class Keyring {
     SecretsSettings settings;
 
     public Uni<Status> status() {
-        return Panache.withSession(() -> store.keysByMasterVersion()).map(rows -> {
+        return Panache.withSession(() -> store.keysByMasterVersion().chain(secrets -> transit.keysByMasterVersion().chain(keys -> tokens
+                .keysByMasterVersion().map(values -> List.of(secrets, keys, values))))).map(all -> {
             Map<Integer, Long> used = new TreeMap<>();
-            rows.forEach(row -> used.put(((Number) row[0]).intValue(), ((Number) row[1]).longValue()));
+            all.forEach(rows -> rows.forEach(row -> used.merge(((Number) row[0]).intValue(), ((Number) row[1]).longValue(), Long::sum)));
             TreeSet<Integer> versions = new TreeSet<>(envelope.ring().versions());
             versions.addAll(used.keySet());
             int current = envelope.ring().currentVersion();
@@ -78,7 +92,8 @@ public class Keyring {
             return status().map(s -> new Rewrapped(0, 0, s));
         }
         int[] totals = new int[2];
-        return pass(older, "", 0, totals).chain(() -> status()).call(s -> {
+        return pass(older, "", 0, totals).chain(() -> transitPass(older, "", 0, totals)).chain(() -> tokenPass(older, "", totals))
+                .invoke(() -> transitKeys.forgetAll()).chain(() -> status()).call(s -> {
             s.versions().stream().filter(MasterVersion::removable)
                     .forEach(v -> LOG.infof("master key version %d wraps no data key any more: it may leave the ring", v.version()));
             return events.audit("secret.keyring.rewrap", who, "keyring", "master-keys", Outcome.OUTCOME_SUCCESS, "",
@@ -119,5 +134,49 @@ public class Keyring {
             return signals.replaceWith(rows);
         })).chain(rows -> rows.size() < batch ? Uni.createFrom().voidItem()
                 : pass(older, rows.get(rows.size() - 1).path, rows.get(rows.size() - 1).version, totals));
+    }
+
+    /** Transit key versions: the material is re-wrapped, the key stays what it is (every ciphertext still opens). */
+    private Uni<Void> transitPass(List<Integer> older, String afterName, int afterVersion, int[] totals) {
+        int batch = settings.rewrapBatch();
+        return Panache.withTransaction(() -> transit.wrappedBy(older, afterName, afterVersion, batch).chain(rows -> {
+            Uni<Void> signals = Uni.createFrom().voidItem();
+            for (TransitKeyVersionEntity row : rows) {
+                try {
+                    Envelope.Wrapped wrapped = envelope.rewrapKey(Envelope.Domain.TRANSIT, row.name, row.version,
+                            new Envelope.Wrapped(row.wrappedKey, row.masterVersion));
+                    row.wrappedKey = wrapped.wrappedKey();
+                    row.masterVersion = wrapped.masterVersion();
+                    totals[0]++;
+                } catch (Envelope.TamperedException | Envelope.UnknownMasterKeyException e) {
+                    totals[1]++;
+                    signals = signals.chain(() -> events.signal("secret.tampered", Severity.SEVERITY_CRITICAL,
+                            "A transit key version failed its integrity check during rewrap", Map.of("key", row.name)));
+                }
+            }
+            return signals.replaceWith(rows);
+        })).chain(rows -> rows.size() < batch ? Uni.createFrom().voidItem()
+                : transitPass(older, rows.get(rows.size() - 1).name, rows.get(rows.size() - 1).version, totals));
+    }
+
+    private Uni<Void> tokenPass(List<Integer> older, String afterToken, int[] totals) {
+        int batch = settings.rewrapBatch();
+        return Panache.withTransaction(() -> tokens.wrappedBy(older, afterToken, batch).chain(rows -> {
+            Uni<Void> signals = Uni.createFrom().voidItem();
+            for (TokenEntity row : rows) {
+                try {
+                    Envelope.Sealed rewrapped = envelope.rewrap(Envelope.Domain.TOKEN, row.namespace + "/" + row.token, 1,
+                            new Envelope.Sealed(row.nonce, row.ciphertext, row.wrappedKey, row.masterVersion));
+                    row.wrappedKey = rewrapped.wrappedKey();
+                    row.masterVersion = rewrapped.masterVersion();
+                    totals[0]++;
+                } catch (Envelope.TamperedException | Envelope.UnknownMasterKeyException e) {
+                    totals[1]++;
+                    signals = signals.chain(() -> events.signal("secret.tampered", Severity.SEVERITY_CRITICAL,
+                            "A stored token's data key failed its integrity check during rewrap", Map.of("namespace", row.namespace)));
+                }
+            }
+            return signals.replaceWith(rows);
+        })).chain(rows -> rows.size() < batch ? Uni.createFrom().voidItem() : tokenPass(older, rows.get(rows.size() - 1).token, totals));
     }
 }

@@ -24,6 +24,7 @@ import dev.sekisho.common.problem.ProblemType;
 import dev.sekisho.peers.SecurityEvents;
 import dev.sekisho.secrets.access.AccessRegistry;
 import dev.sekisho.secrets.access.Capability;
+import dev.sekisho.secrets.access.Resource;
 import dev.sekisho.secrets.access.SecretPath;
 import dev.sekisho.secrets.config.SecretsSettings;
 import dev.sekisho.secrets.crypto.Envelope;
@@ -86,6 +87,9 @@ public class SecretsVault {
 
     @Inject
     AccessRegistry access;
+
+    @Inject
+    AccessGuard guard;
 
     @Inject
     SecurityEvents events;
@@ -370,19 +374,14 @@ public class SecretsVault {
     private Uni<String> guardAny(Accessor who, String rawPath, String action, Capability... capabilities) {
         String path;
         try {
-            path = SecretPath.canonical(rawPath);
-        } catch (IllegalArgumentException e) {
-            return Uni.createFrom().failure(ProblemException.badRequest(e.getMessage()));
+            path = AccessGuard.canonical(rawPath);
+        } catch (ProblemException e) {
+            return Uni.createFrom().failure(e);
         }
         if (RESERVED.contains(path.split("/", 2)[0])) {
             return Uni.createFrom().failure(ProblemException.badRequest("This first path segment is reserved for an endpoint and names no secret."));
         }
-        for (Capability capability : capabilities) {
-            if (access.current().allows(who.roles(), path, capability)) {
-                return Uni.createFrom().item(path);
-            }
-        }
-        return deny(who, path, capabilities[0], action);
+        return guard.checkCanonical(who, Resource.SECRETS, path, action, capabilities);
     }
 
     /** A read from outside the secret's allow-list: audited, signalled, refused (the policies did allow the caller). */
@@ -396,12 +395,7 @@ public class SecretsVault {
     }
 
     private <T> Uni<T> deny(Accessor who, String path, Capability capability, String action) {
-        return events.audit(action, who.who(), "secret", path, Outcome.OUTCOME_DENIED, "no policy grants " + capability.label(),
-                Map.of("capability", capability.label()))
-                .chain(() -> events.signal("secret.denied", Severity.SEVERITY_WARNING, "A secrets request was refused by policy",
-                        Map.of("capability", capability.label(), "actor", who.name())))
-                .chain(() -> Uni.createFrom().failure(new ProblemException(ProblemType.FORBIDDEN,
-                        "No access policy lets you " + capability.label() + " at this path.")));
+        return guard.deny(who, Resource.SECRETS, path, capability, action);
     }
 
     private byte[] serialise(Map<String, String> data) {

@@ -58,6 +58,58 @@ class AccessPolicyTest {
     }
 
     @Test
+    void transitKeysAndTokenNamespacesHaveTheirOwnRulesAndCapabilities() throws Exception {
+        AccessPolicy policy = policy("""
+                rules:
+                  - roles: [operator]
+                    paths: ["payments/*"]
+                    capabilities: [read]
+                  - resource: transit
+                    roles: [operator]
+                    paths: ["payments/*"]
+                    capabilities: [encrypt, hmac]
+                  - resource: tokens
+                    roles: [operator]
+                    paths: ["customers"]
+                    capabilities: [tokenize]
+                """);
+        Set<String> operator = Set.of("operator");
+        assertTrue(policy.allows(Resource.TRANSIT, operator, "payments/cards", Capability.ENCRYPT));
+        assertFalse(policy.allows(Resource.TRANSIT, operator, "payments/cards", Capability.DECRYPT), "not granted");
+        assertFalse(policy.allows(Resource.TRANSIT, operator, "payments/cards", Capability.READ), "a secrets rule opens no key");
+        assertFalse(policy.allows(operator, "payments/cards", Capability.LIST), "a transit rule opens no secret");
+        assertTrue(policy.allows(operator, "payments/cards", Capability.READ));
+        assertTrue(policy.allows(Resource.TOKENS, operator, "customers", Capability.TOKENIZE));
+        assertFalse(policy.allows(Resource.TOKENS, operator, "customers", Capability.DETOKENIZE));
+        assertFalse(policy.allows(Resource.TRANSIT, operator, "customers", Capability.ENCRYPT));
+        assertFalse(policy.mayListUnder(operator, "payments/"), "listing secrets needs a secrets rule with list");
+    }
+
+    @Test
+    void aCapabilityOfAnotherResourceIsRefused() {
+        var e = assertThrows(InvalidPolicyException.class, () -> policy("""
+                rules:
+                  - roles: [operator]
+                    paths: ["*"]
+                    capabilities: [read]
+                  - resource: tokens
+                    roles: [operator]
+                    paths: ["customers"]
+                    capabilities: [tokenize, encrypt]
+                """));
+        assertEquals(5, e.line(), e.getMessage());
+        assertTrue(e.getMessage().contains("does not apply to tokens"), e.getMessage());
+        var unknown = assertThrows(InvalidPolicyException.class, () -> policy("""
+                rules:
+                  - resource: vault
+                    roles: [operator]
+                    paths: ["*"]
+                    capabilities: [read]
+                """));
+        assertTrue(unknown.getMessage().contains("unknown resource"), unknown.getMessage());
+    }
+
+    @Test
     void aMistakeIsNamedWithItsLine() {
         var e = assertThrows(InvalidPolicyException.class, () -> policy("""
                 rules:

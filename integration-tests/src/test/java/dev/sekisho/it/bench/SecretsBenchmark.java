@@ -1,0 +1,387 @@
+package dev.sekisho.it.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
+
+import dev.sekisho.launcher.SekishoService;
+import dev.sekisho.launcher.ServiceLauncher;
+import dev.sekisho.secrets.v1.EncryptRequest;
+import dev.sekisho.secrets.v1.GetSecretRequest;
+import dev.sekisho.secrets.v1.PlaintextItem;
+import dev.sekisho.secrets.v1.PutSecretRequest;
+import dev.sekisho.secrets.v1.SecretsGrpc;
+import dev.sekisho.testing.fixtures.KeycloakTokens;
+import dev.sekisho.testing.servers.KeycloakServer;
+import dev.sekisho.testing.servers.Ports;
+import dev.sekisho.testing.servers.PostgresServer;
+import dev.sekisho.testing.servers.RedisServer;
+import dev.sekisho.testing.servers.TempDirs;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+
+/**
+ * secrets-service: secret reads over gRPC (audited, decrypted) with 10,000 stored secrets against plain primary-key
+ * SELECTs of the same rows through a pool of the service's size, the database cost of the read's audit record as its
+ * own row, p99 at 10% of the peak in an open loop, and transit encryption of 1 KiB (single and batched) against a
+ * no-work call on the same server. Run with scripts/bench-secrets.sh; method and figures in docs/benchmarks.md.
+ */
+public final class SecretsBenchmark {
+
+    static final int SECRETS = Integer.getInteger("bench.secrets", 10_000);
+    static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 32);
+    /** The service's reactive pool (quarkus.datasource.reactive.max-size, Quarkus' default). */
+    static final int POOL = Integer.getInteger("bench.pool", 20);
+    static final Duration WARMUP = Duration.ofSeconds(Integer.getInteger("bench.warmup-seconds", 15));
+    static final Duration MEASURE = Duration.ofSeconds(Integer.getInteger("bench.measure-seconds", 20));
+    static final String PREFIX = "integrations/bench/";
+    static final SecureRandom RANDOM = new SecureRandom();
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(System.getProperty("sekisho.root", ".")).toAbsolutePath();
+        Path work = TempDirs.create("secrets-bench");
+        PostgresServer postgres = new PostgresServer(work.resolve("pg"), Ports.free(), "sekisho", "sekisho", work.resolve("pg.log"));
+        postgres.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(postgres::stop));
+        postgres.createDatabase("sekisho_secrets");
+        RedisServer redis = new RedisServer(Ports.free(), work.resolve("redis"), work.resolve("redis.log"), List.of());
+        String redisUrl = redis.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(redis::stop));
+        KeycloakServer keycloak = new KeycloakServer(Path.of(System.getProperty("sekisho.keycloak.home")),
+                root.resolve("deploy/keycloak/sekisho-realm.json"), Ports.free(), Ports.free(), true, work.resolve("kc.log"));
+        Runtime.getRuntime().addShutdownHook(new Thread(keycloak::stop));
+        String keycloakUrl = keycloak.start(Duration.ofSeconds(300));
+        System.setProperty("sekisho.testing.shared.keycloak", keycloakUrl);
+        PostgresServer.Connection db = postgres.connection("sekisho_secrets");
+        ServiceLauncher secrets = ServiceLauncher.start(root, SekishoService.SECRETS, Ports.free(), Map.of(
+                "QUARKUS_PROFILE", "local",
+                "QUARKUS_DATASOURCE_REACTIVE_URL", db.reactiveUrl(), "QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl(),
+                "QUARKUS_DATASOURCE_USERNAME", db.user(), "QUARKUS_DATASOURCE_PASSWORD", db.password(),
+                "SEKISHO_KEYCLOAK_URL", keycloakUrl, "QUARKUS_REDIS_HOSTS", redisUrl,
+                "SEKISHO_SECRETS_POLICIES_DIR", root.resolve("deploy/secrets").toString(),
+                "QUARKUS_OTEL_SDK_DISABLED", "true", "QUARKUS_LOG_LEVEL", "WARN"), work.resolve("secrets.log"));
+        try {
+            System.out.printf("# secrets-service benchmark: %,d secrets, %d in flight, %d cores, %s%n%n", SECRETS, CONCURRENCY,
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+            String operator = KeycloakTokens.user(KeycloakTokens.DEMO, KeycloakTokens.DEMO_PASSWORD, KeycloakTokens.DEMO_TOTP);
+            List<ManagedChannel> channels = channels(secrets.port(), operator);
+            fill(channels);
+
+            // the baselines: the same rows, read the cheapest way, through a pool of the service's size
+            Rate select = jdbcLoop(db, "plain primary-key SELECT of a secret version (1 statement)", false, false);
+            Rate readWork = jdbcLoop(db, "a read's database work without its audit record (2 SELECTs in a transaction)", true, false);
+            Rate auditedWork = jdbcLoop(db, "a read's database work with its audit record (2 SELECTs and an outbox INSERT in a transaction)",
+                    true, true);
+
+            List<SecretsGrpc.SecretsFutureStub> stubs = channels.stream().map(SecretsGrpc::newFutureStub).toList();
+            IntFunction<ListenableFuture<?>> read = i -> stubs.get(i % stubs.size())
+                    .getSecret(GetSecretRequest.newBuilder().setPath(path(RANDOM.nextInt(SECRETS))).build());
+            closedLoop(read, WARMUP);
+            Rate reads = closedLoop(read, MEASURE);
+            Histogram open = openLoop(read, reads.perSecond() / 10, MEASURE);
+
+            // transit, against a call that does no work on the same server: an authenticated Encrypt with no item,
+            // refused at once, so that both pay the same transport, interceptors and token check
+            String admin = KeycloakTokens.user(KeycloakTokens.ALICE, KeycloakTokens.ALICE_PASSWORD, KeycloakTokens.ALICE_TOTP);
+            createKey(secrets.url(), admin, "bench/transit");
+            operator = KeycloakTokens.user(KeycloakTokens.DEMO, KeycloakTokens.DEMO_PASSWORD, KeycloakTokens.DEMO_TOTP);
+            channels.forEach(ManagedChannel::shutdownNow);
+            channels = channels(secrets.port(), operator);
+            List<SecretsGrpc.SecretsFutureStub> transit = channels.stream().map(SecretsGrpc::newFutureStub).toList();
+            byte[] kib = new byte[1024];
+            RANDOM.nextBytes(kib);
+            EncryptRequest single = EncryptRequest.newBuilder().setKeyName("bench/transit")
+                    .addItems(PlaintextItem.newBuilder().setPlaintext(ByteString.copyFrom(kib))).build();
+            EncryptRequest.Builder hundred = EncryptRequest.newBuilder().setKeyName("bench/transit");
+            for (int i = 0; i < 100; i++) {
+                hundred.addItems(PlaintextItem.newBuilder().setPlaintext(ByteString.copyFrom(kib)));
+            }
+            EncryptRequest batch = hundred.build();
+            EncryptRequest nothing = EncryptRequest.newBuilder().setKeyName("bench/transit").build();
+            IntFunction<ListenableFuture<?>> noWork = i -> refusedAsExpected(transit.get(i % transit.size()).encrypt(nothing));
+            IntFunction<ListenableFuture<?>> encrypt = i -> transit.get(i % transit.size()).encrypt(single);
+            IntFunction<ListenableFuture<?>> encryptBatch = i -> transit.get(i % transit.size()).encrypt(batch);
+            closedLoop(noWork, WARMUP);
+            Rate none = closedLoop(noWork, MEASURE);
+            closedLoop(encrypt, WARMUP);
+            Rate encrypted = closedLoop(encrypt, MEASURE);
+            Rate batched = closedLoop(encryptBatch, MEASURE);
+            channels.forEach(ManagedChannel::shutdownNow);
+
+            System.out.println();
+            System.out.println("| measurement | result |");
+            System.out.println("|---|---:|");
+            System.out.printf("| %s, %d connections | %,.0f /s |%n", select.what(), POOL, select.perSecond());
+            System.out.printf("| %s, %d connections | %,.0f /s |%n", readWork.what(), POOL, readWork.perSecond());
+            System.out.printf("| %s, %d connections | %,.0f /s |%n", auditedWork.what(), POOL, auditedWork.perSecond());
+            System.out.printf("| the audit record's cost at the database (the two rows above) | %.0f%% fewer reads |%n",
+                    100 * (1 - auditedWork.perSecond() / readWork.perSecond()));
+            System.out.printf("| GetSecret over gRPC (policy, audited, decrypted), %d in flight | %,.0f /s |%n", CONCURRENCY, reads.perSecond());
+            System.out.printf("| GetSecret / plain SELECT | %.0f%% (target >= 40%%) |%n", 100 * reads.perSecond() / select.perSecond());
+            System.out.printf("| GetSecret / its own database work, audited | %.0f%% |%n", 100 * reads.perSecond() / auditedWork.perSecond());
+            System.out.printf("| GetSecret at 10%% of peak (%,.0f /s, open loop): p50 / p99 / max | %.2f / %.2f / %.1f ms (target p99 <= 5 ms) |%n",
+                    reads.perSecond() / 10, open.getValueAtPercentile(50) / 1e6, open.getValueAtPercentile(99) / 1e6, open.getMaxValue() / 1e6);
+            System.out.printf("| no-work call (authenticated Encrypt with no item, refused), %d in flight | %,.0f /s |%n", CONCURRENCY,
+                    none.perSecond());
+            System.out.printf("| transit Encrypt, 1 KiB | %,.0f /s |%n", encrypted.perSecond());
+            System.out.printf("| transit Encrypt / no-work call | %.0f%% (target >= 60%%) |%n", 100 * encrypted.perSecond() / none.perSecond());
+            System.out.printf("| transit Encrypt, batches of 100 x 1 KiB | %,.0f calls/s = %,.0f items/s |%n", batched.perSecond(),
+                    100 * batched.perSecond());
+            System.out.printf("%nsecrets-service RSS after the run: %,d MiB%n", rssMiB(secrets.process().pid()));
+        } finally {
+            secrets.stop();
+            keycloak.stop();
+            redis.stop();
+            postgres.stop();
+            TempDirs.delete(work);
+        }
+    }
+
+    record Rate(String what, double perSecond) {
+    }
+
+    static String path(int i) {
+        return PREFIX + String.format("s%05d", i);
+    }
+
+    static List<ManagedChannel> channels(int port, String token) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        List<ManagedChannel> channels = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            channels.add(ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+                    .intercept(MetadataUtils.newAttachHeadersInterceptor(headers)).build());
+        }
+        return channels;
+    }
+
+    /** 10,000 secrets through the service's own PutSecret, 16 at a time. */
+    static void fill(List<ManagedChannel> channels) throws Exception {
+        long start = System.nanoTime();
+        List<SecretsGrpc.SecretsBlockingStub> stubs = channels.stream().map(SecretsGrpc::newBlockingStub).toList();
+        AtomicLong next = new AtomicLong();
+        CountDownLatch done = new CountDownLatch(16);
+        for (int t = 0; t < 16; t++) {
+            int thread = t;
+            Thread.startVirtualThread(() -> {
+                try {
+                    long i;
+                    while ((i = next.getAndIncrement()) < SECRETS) {
+                        byte[] value = new byte[32];
+                        RANDOM.nextBytes(value);
+                        stubs.get(thread % stubs.size()).putSecret(PutSecretRequest.newBuilder().setPath(path((int) i))
+                                .putData("api_key", HexFormat.of().formatHex(value)).putData("user", "svc-" + i).build());
+                    }
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        done.await();
+        System.out.printf("stored %,d secrets in %.1f s%n", SECRETS, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The baselines: {@link #POOL} connections (as many as the service's reactive pool), each reading random rows in
+     * a loop; optionally the read's whole transaction (the secret's row, the version's row) and the audit record
+     * the service writes into its outbox in that transaction.
+     */
+    static Rate jdbcLoop(PostgresServer.Connection db, String what, boolean asTheServiceReads, boolean withAudit) throws Exception {
+        AtomicBoolean measuring = new AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong done = new AtomicLong();
+        CountDownLatch finished = new CountDownLatch(POOL);
+        byte[] payload = new byte[400]; // about an audit event's size in the outbox
+        RANDOM.nextBytes(payload);
+        for (int t = 0; t < POOL; t++) {
+            Thread.startVirtualThread(() -> {
+                try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+                        PreparedStatement secret = c.prepareStatement("select * from secret where path = ?");
+                        PreparedStatement version = c.prepareStatement("select * from secret_version where path = ? and version = ?");
+                        PreparedStatement audit = c.prepareStatement("insert into sekisho_outbox (stream, payload) values (?, ?)")) {
+                    c.setAutoCommit(!asTheServiceReads);
+                    while (!stop.get()) {
+                        String path = path(RANDOM.nextInt(SECRETS));
+                        if (asTheServiceReads) {
+                            secret.setString(1, path);
+                            try (ResultSet rs = secret.executeQuery()) {
+                                rs.next();
+                            }
+                        }
+                        version.setString(1, path);
+                        version.setInt(2, 1);
+                        try (ResultSet rs = version.executeQuery()) {
+                            rs.next();
+                        }
+                        if (withAudit) {
+                            audit.setString(1, "bench-audit");
+                            audit.setBytes(2, payload);
+                            audit.executeUpdate();
+                        }
+                        if (asTheServiceReads) {
+                            c.commit();
+                        }
+                        if (measuring.get()) {
+                            done.incrementAndGet();
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    finished.countDown();
+                }
+            });
+        }
+        Thread.sleep(WARMUP.toMillis() / 3);
+        measuring.set(true);
+        long start = System.nanoTime();
+        Thread.sleep(MEASURE.toMillis());
+        long count = done.get();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        stop.set(true);
+        finished.await();
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
+            c.createStatement().execute("delete from sekisho_outbox where stream = 'bench-audit'");
+        }
+        return new Rate(what, count / seconds);
+    }
+
+    /** {@link #CONCURRENCY} calls in flight for the duration; the completed calls per second. */
+    static Rate closedLoop(IntFunction<ListenableFuture<?>> call, Duration duration) throws InterruptedException {
+        Semaphore inFlight = new Semaphore(CONCURRENCY);
+        AtomicLong completed = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long start = System.nanoTime();
+        long end = start + duration.toNanos();
+        int i = 0;
+        while (System.nanoTime() < end) {
+            inFlight.acquire();
+            Futures.addCallback(call.apply(i++), new FutureCallback<Object>() {
+                @Override
+                public void onSuccess(Object result) {
+                    completed.incrementAndGet();
+                    inFlight.release();
+                }
+
+                @Override
+                public void onFailure(Throwable t) {
+                    if (failed.incrementAndGet() < 3) {
+                        System.out.println("call failed: " + t);
+                    }
+                    inFlight.release();
+                }
+            }, MoreExecutors.directExecutor());
+        }
+        long counted = completed.get();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        inFlight.acquire(CONCURRENCY);
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " calls failed");
+        }
+        return new Rate("", counted / seconds);
+    }
+
+    /**
+     * Calls sent at a fixed rate whatever the answers do (open loop); each latency counts from when the call was due,
+     * so a stall shows in the percentiles instead of slowing the sender.
+     */
+    static Histogram openLoop(IntFunction<ListenableFuture<?>> call, double perSecond, Duration duration) throws InterruptedException {
+        ConcurrentHistogram histogram = new ConcurrentHistogram(3);
+        long interval = (long) (1e9 / perSecond);
+        long start = System.nanoTime();
+        long calls = duration.toNanos() / interval;
+        CountDownLatch answered = new CountDownLatch((int) calls);
+        AtomicLong failed = new AtomicLong();
+        for (long n = 0; n < calls; n++) {
+            long due = start + n * interval;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            Futures.addCallback(call.apply((int) n), new FutureCallback<Object>() {
+                @Override
+                public void onSuccess(Object result) {
+                    histogram.recordValue(System.nanoTime() - due);
+                    answered.countDown();
+                }
+
+                @Override
+                public void onFailure(Throwable t) {
+                    failed.incrementAndGet();
+                    answered.countDown();
+                }
+            }, MoreExecutors.directExecutor());
+        }
+        answered.await(1, TimeUnit.MINUTES);
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " calls failed");
+        }
+        return histogram;
+    }
+
+    /** The no-work call: INVALID_ARGUMENT is its answer, anything else is a failure. */
+    @SuppressWarnings("unchecked")
+    static ListenableFuture<?> refusedAsExpected(ListenableFuture<?> call) {
+        return Futures.catching((ListenableFuture<Object>) call, StatusRuntimeException.class, e -> {
+            if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+                throw e;
+            }
+            return null;
+        }, MoreExecutors.directExecutor());
+    }
+
+    static void createKey(String url, String token, String name) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/v1/transit/keys/" + name))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("transit key not created: " + response.statusCode() + " " + response.body());
+        }
+    }
+
+    static long rssMiB(long pid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
+                }
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

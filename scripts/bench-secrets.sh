@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# secrets-service benchmark (method and figures: docs/benchmarks.md). Builds what it needs, starts its own
+# PostgreSQL (fsync on), Redis, Keycloak and secrets-service, stores 10,000 secrets and prints a Markdown table.
+# Knobs: BENCH_SECRETS (10000), BENCH_CONCURRENCY (32), BENCH_MEASURE_SECONDS (20).
+. "$(dirname "$0")/bench.sh"
+sekisho_bench SecretsBenchmark -Xmx1g -Dsekisho.postgres.fsync=true \
+  -Dbench.secrets="${BENCH_SECRETS:-10000}" -Dbench.concurrency="${BENCH_CONCURRENCY:-32}" \
+  -Dbench.measure-seconds="${BENCH_MEASURE_SECONDS:-20}"
