@@ -54,7 +54,7 @@ class SecretsGrpcTest {
 
     @BeforeEach
     void connect() {
-        String token = KeycloakTokens.user(KeycloakTokens.DEMO, KeycloakTokens.DEMO_PASSWORD, KeycloakTokens.DEMO_TOTP);
+        String token = SecretsTest.operatorToken();
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
         channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext()
@@ -102,6 +102,39 @@ class SecretsGrpcTest {
                 "secret.delete", "secret.undelete", "secret.destroy"), actions);
         for (AuditEvent event : auditEventsAfter(before)) {
             assertFalse(event.toString().contains("grpc-value"), "no value in an audit record");
+        }
+    }
+
+    /**
+     * A burst of calls with a token the service has never seen: it is verified once, and every call is answered
+     * (before, each call parsed it and asked Redis, and the checks queued on the event loop past their timeout).
+     */
+    @Test
+    void aBurstWithAFreshTokenIsAnsweredWhole() throws Exception {
+        String fresh = KeycloakTokens.service("auth");
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + fresh);
+        ManagedChannel burst = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext()
+                .intercept(MetadataUtils.newAttachHeadersInterceptor(headers)).build();
+        try {
+            var stub = SecretsGrpc.newFutureStub(burst);
+            List<com.google.common.util.concurrent.ListenableFuture<dev.sekisho.secrets.v1.VerifyApiKeyResponse>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                calls.add(stub.verifyApiKey(dev.sekisho.secrets.v1.VerifyApiKeyRequest.newBuilder().setApiKey("sek_nothing_here")
+                        .setSourceIp("192.0.2.1").build()));
+            }
+            int refused = 0;
+            for (var call : calls) {
+                try {
+                    assertFalse(call.get().getValid());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    refused++;
+                    System.out.println("refused: " + e.getCause());
+                }
+            }
+            assertEquals(0, refused, "calls refused");
+        } finally {
+            burst.shutdownNow();
         }
     }
 

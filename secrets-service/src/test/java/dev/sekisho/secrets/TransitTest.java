@@ -251,7 +251,7 @@ class TransitTest {
     @Test
     void grpcEncryptsAndDecryptsTheSameWay() throws Exception {
         String name = newKey(Map.of());
-        ManagedChannel channel = channel(KeycloakTokens.user(KeycloakTokens.DEMO, KeycloakTokens.DEMO_PASSWORD, KeycloakTokens.DEMO_TOTP));
+        ManagedChannel channel = channel(SecretsTest.operatorToken());
         try {
             var stub = SecretsGrpc.newBlockingStub(channel);
             var encrypted = stub.encrypt(EncryptRequest.newBuilder().setKeyName(name)

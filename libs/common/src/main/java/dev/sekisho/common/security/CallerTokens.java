@@ -22,6 +22,8 @@ import dev.sekisho.common.problem.ProblemException;
 @ApplicationScoped
 public class CallerTokens implements IdentityProvider<TokenAuthenticationRequest> {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(CallerTokens.class);
+
     @Inject
     TokenVerifier verifier;
 
@@ -45,6 +47,7 @@ public class CallerTokens implements IdentityProvider<TokenAuthenticationRequest
     public Uni<SecurityIdentity> authenticate(TokenAuthenticationRequest request, AuthenticationRequestContext context) {
         return verifier.verify(request.getToken().getToken())
                 .map(token -> identity(token, request))
+                .onFailure(InvalidToken.class).invoke(e -> LOG.debugf("bearer token refused: %s", e.getMessage()))
                 .onFailure(InvalidToken.class).transform(e -> new AuthenticationFailedException("invalid bearer token"))
                 .onFailure(TokenVerifier.RevocationListUnavailable.class).transform(e -> ProblemException.unavailable(
                         "Tokens cannot be checked against the revocation list right now; retry shortly.", 1));

@@ -4,7 +4,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,6 +25,8 @@ import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * The one verifier of bearer tokens in the suite: every service, every transport, and auth-service's Introspect and
@@ -33,7 +38,8 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
  * <p>Signature and claims are checked once per token and remembered until it expires. The revocation list is asked
  * again whenever the last answer is older than {@code sekisho.tokens.revocation-check-interval}: a revocation
  * reaches every instance within that interval plus one Redis round trip, and a token used a thousand times a second
- * costs Redis two reads a second, not a thousand.
+ * costs Redis two reads a second, not a thousand: while one request re-asks, the others with the same token rely on
+ * the last answer for at most {@code sekisho.tokens.revocation-timeout} more.
  */
 @ApplicationScoped
 public class TokenVerifier {
@@ -55,6 +61,9 @@ public class TokenVerifier {
         final VerifiedToken token;
         volatile long clearUntil;
         volatile boolean checked;
+        /** A re-check is on its way: until it answers (at most the revocation timeout), the last answer stands. */
+        final java.util.concurrent.atomic.AtomicBoolean checking = new java.util.concurrent.atomic.AtomicBoolean();
+        volatile long checkStarted;
 
         Known(VerifiedToken token) {
             this.token = token;
@@ -63,10 +72,15 @@ public class TokenVerifier {
 
     private Cache<String, Known> known;
     private long checkIntervalNanos;
+    private long timeoutNanos;
+    private volatile boolean keysKnown;
+    /** First verifications under way, by token: as many as requests in flight, each removed when it answers. */
+    private final Map<String, CompletableFuture<VerifiedToken>> pending = new ConcurrentHashMap<>();
 
     @PostConstruct
     void init() {
         checkIntervalNanos = settings.revocationCheckInterval().toNanos();
+        timeoutNanos = settings.revocationTimeout().toNanos();
         known = Caffeine.newBuilder()
                 .maximumSize(settings.cacheSize())
                 .expireAfter(Expiry.creating((String token, Known k) ->
@@ -81,15 +95,60 @@ public class TokenVerifier {
     public Uni<VerifiedToken> verify(String token) {
         Known k = token == null ? null : known.getIfPresent(token);
         if (k != null && k.token.expiresAt().isAfter(Instant.now())) {
-            return k.checked && System.nanoTime() - k.clearUntil < 0 ? Uni.createFrom().item(k.token) : checkRevocation(token, k);
+            long now = System.nanoTime();
+            if (k.checked && now - k.clearUntil < 0) {
+                return Uni.createFrom().item(k.token);
+            }
+            // many requests with one token see its answer go stale at once: one of them asks, the others rely on the
+            // last answer until that one is back (a revocation still arrives within interval + timeout)
+            if (k.checked) {
+                if (k.checking.compareAndSet(false, true)) {
+                    k.checkStarted = now;
+                    return checkRevocation(token, k).onTermination().invoke(() -> k.checking.set(false));
+                }
+                if (now - k.checkStarted - timeoutNanos < 0) {
+                    return Uni.createFrom().item(k.token);
+                }
+            }
+            return checkRevocation(token, k);
         }
-        // the first sight of a token may fetch Keycloak's keys, which blocks
-        return Uni.createFrom().item(() -> admissible(parse(token)))
+        return firstSight(token);
+    }
+
+    /**
+     * A token not seen before (or not since it was forgotten): verified once however many requests bring it at the
+     * same moment. The first parses it (on a worker: it may fetch Keycloak's keys) and asks the revocation list; the
+     * others wait for that answer and go on in their own Vert.x context. Without this a burst of calls with a fresh
+     * token made as many parses and Redis checks, which queued behind each other on the event loop until the
+     * revocation timeout refused most of them.
+     */
+    private Uni<VerifiedToken> firstSight(String token) {
+        if (token == null || token.length() > settings.maxLength()) {
+            return Uni.createFrom().item(() -> admissible(parse(token))); // refused by parse, never remembered
+        }
+        CompletableFuture<VerifiedToken> mine = new CompletableFuture<>();
+        CompletableFuture<VerifiedToken> leader = pending.putIfAbsent(token, mine);
+        if (leader != null) {
+            Context caller = Vertx.currentContext();
+            Uni<VerifiedToken> answer = Uni.createFrom().completionStage(leader);
+            return caller == null ? answer : answer.emitOn(task -> caller.runOnContext(ignored -> task.run()));
+        }
+        return Uni.createFrom().item(() -> admissible(firstParse(token)))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .flatMap(verified -> {
                     Known fresh = new Known(verified);
-                    known.put(token, fresh);
-                    return checkRevocation(token, fresh);
+                    // remembered once it passed the revocation list, so that nobody relies on an unchecked entry
+                    return checkRevocation(token, fresh).invoke(() -> known.put(token, fresh));
+                })
+                .onTermination().invoke((verified, failure, cancelled) -> {
+                    pending.remove(token, mine);
+                    if (failure != null) {
+                        mine.completeExceptionally(failure);
+                    } else if (cancelled) {
+                        mine.completeExceptionally(new RevocationListUnavailable()); // the others: 503, retry
+                    } else {
+                        mine.complete(verified);
+                    }
                 });
     }
 
@@ -132,6 +191,22 @@ public class TokenVerifier {
     /** This instance stops honouring every remembered token of the user at once. */
     public void forgetUser(String subject) {
         known.asMap().values().removeIf(k -> subject.equals(k.token.subject()));
+    }
+
+    /**
+     * {@link #parse}, one at a time until one has succeeded: SmallRye fetches Keycloak's keys on first use, and
+     * callers that arrive while that fetch is under way were refused as if their tokens were bad (a burst of
+     * requests right after a start got 401s). Once the keys are known, parsing runs in parallel.
+     */
+    private VerifiedToken firstParse(String token) {
+        if (keysKnown) {
+            return parse(token);
+        }
+        synchronized (this) {
+            VerifiedToken verified = parse(token);
+            keysKnown = true;
+            return verified;
+        }
     }
 
     /** Signature, issuer, audience and expiry; no revocation or MFA check. Blocking only while keys are fetched. */
