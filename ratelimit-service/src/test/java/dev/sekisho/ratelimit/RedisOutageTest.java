@@ -106,8 +106,15 @@ class RedisOutageTest {
             } finally {
                 channel.shutdownNow();
             }
-            // a caller's token cannot be checked against the revocation list: 503, not an unchecked token
-            given().auth().oauth2(dev.sekisho.testing.fixtures.KeycloakTokens.auditor()).get("/v1/ratelimit/policies").then()
+            // a caller's token cannot be checked against the revocation list: once its last confirmed answer is a second
+            // old (twice the check interval), 503, never an unchecked token
+            String auditor = dev.sekisho.testing.fixtures.KeycloakTokens.auditor();
+            long refusedBy = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (given().auth().oauth2(auditor).get("/v1/ratelimit/policies").statusCode() != 503) {
+                assertTrue(System.nanoTime() < refusedBy, "a token that cannot be checked is still honoured");
+                Thread.sleep(100);
+            }
+            given().auth().oauth2(auditor).get("/v1/ratelimit/policies").then()
                     .statusCode(503).contentType("application/problem+json").header("Retry-After", "1");
             // operators hear of it at once: the outbox lives in the lost Redis, so the signal is also sent directly
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -31,11 +31,8 @@ import dev.sekisho.testing.resources.KeycloakTestResource;
 import dev.sekisho.testing.resources.PostgresTestResource;
 import dev.sekisho.testing.resources.RedisTestResource;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -54,11 +51,7 @@ class SecretsGrpcTest {
 
     @BeforeEach
     void connect() {
-        String token = SecretsTest.operatorToken();
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext()
-                .intercept(MetadataUtils.newAttachHeadersInterceptor(headers)).build();
+        channel = GrpcChannels.withToken(url, SecretsTest.operatorToken());
         operator = SecretsGrpc.newBlockingStub(channel);
     }
 
@@ -112,10 +105,7 @@ class SecretsGrpcTest {
     @Test
     void aBurstWithAFreshTokenIsAnsweredWhole() throws Exception {
         String fresh = KeycloakTokens.service("auth");
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + fresh);
-        ManagedChannel burst = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext()
-                .intercept(MetadataUtils.newAttachHeadersInterceptor(headers)).build();
+        ManagedChannel burst = GrpcChannels.withToken(url, fresh);
         try {
             var stub = SecretsGrpc.newFutureStub(burst);
             List<com.google.common.util.concurrent.ListenableFuture<dev.sekisho.secrets.v1.VerifyApiKeyResponse>> calls = new java.util.ArrayList<>();

@@ -103,6 +103,31 @@ class SecretsTest {
         }
     }
 
+    /** Reads in parallel: each answered, each with its own audit record, none lost between threads or connections. */
+    @Test
+    void concurrentReadsAreEachAnsweredAndAudited() throws Exception {
+        String path = "integrations/" + unique("parallel");
+        asOperator().body(Map.of("data", Map.of("k", "parallel-value"))).put("/v1/secrets/" + path).then().statusCode(200);
+        long before = maxOutboxId();
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        try {
+            List<Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                answers.add(pool.submit(() -> {
+                    var response = asOperator().get("/v1/secrets/" + path);
+                    return response.statusCode() == 200 ? "200" : response.statusCode() + " " + response.body().asString();
+                }));
+            }
+            for (Future<String> answer : answers) {
+                assertEquals("200", answer.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(200, auditEventsAfter(before).stream().filter(e -> e.getAction().equals("secret.read")
+                && e.getResource().getId().equals(path)).count());
+    }
+
     @Test
     void versionsAreKeptReadAndNamedByTheirAuthor() {
         String path = "integrations/" + unique("crm");

@@ -40,11 +40,8 @@ import dev.sekisho.testing.resources.KeycloakTestResource;
 import dev.sekisho.testing.resources.PostgresTestResource;
 import dev.sekisho.testing.resources.RedisTestResource;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -273,9 +270,6 @@ class TransitTest {
     }
 
     private ManagedChannel channel(String token) {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        return ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext()
-                .intercept(MetadataUtils.newAttachHeadersInterceptor(headers)).build();
+        return GrpcChannels.withToken(url, token);
     }
 }

@@ -93,6 +93,7 @@ public final class SecretsBenchmark {
                 "SEKISHO_KEYCLOAK_URL", keycloakUrl, "QUARKUS_REDIS_HOSTS", redisUrl,
                 "SEKISHO_SECRETS_POLICIES_DIR", root.resolve("deploy/secrets").toString(),
                 "QUARKUS_OTEL_SDK_DISABLED", "true", "QUARKUS_LOG_LEVEL", "WARN"), work.resolve("secrets.log"));
+        boolean completed = false;
         try {
             System.out.printf("# secrets-service benchmark: %,d secrets, %d in flight, %d cores, %s%n%n", SECRETS, CONCURRENCY,
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
@@ -161,12 +162,17 @@ public final class SecretsBenchmark {
             System.out.printf("| transit Encrypt, batches of 100 x 1 KiB | %,.0f calls/s = %,.0f items/s |%n", batched.perSecond(),
                     100 * batched.perSecond());
             System.out.printf("%nsecrets-service RSS after the run: %,d MiB%n", rssMiB(secrets.process().pid()));
+            completed = true;
         } finally {
             secrets.stop();
             keycloak.stop();
             redis.stop();
             postgres.stop();
-            TempDirs.delete(work);
+            if (completed) {
+                TempDirs.delete(work);
+            } else {
+                System.out.println("the servers' logs are kept in " + work);
+            }
         }
     }
 

@@ -50,9 +50,14 @@ public class PostgresOutboxStore implements OutboxStore {
     @Inject
     Pool pool;
 
+    /**
+     * Through the caller's session: inside its transaction the entry joins it; outside one, it is a single INSERT
+     * on the session's connection that commits by itself (one round trip rather than BEGIN, INSERT, COMMIT, and never
+     * a second connection while the session holds one: a read that records who read what pays only this).
+     */
     @Override
     public Uni<Void> put(String stream, byte[] payload) {
-        return Panache.withTransaction(() -> Panache.getSession().flatMap(session -> session.createNativeQuery(INSERT)
+        return Panache.withSession(() -> Panache.getSession().flatMap(session -> session.createNativeQuery(INSERT)
                 .setParameter(1, stream).setParameter(2, payload).executeUpdate())).replaceWithVoid();
     }
 

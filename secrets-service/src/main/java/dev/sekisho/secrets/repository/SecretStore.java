@@ -35,6 +35,18 @@ public class SecretStore {
         return Panache.getSession().flatMap(session -> session.find(SecretEntity.class, path));
     }
 
+    /**
+     * The secret and the version a read asks for (0: the current one) in one query, read-only (nothing to flush):
+     * {@code [secret, version]}, the version null when there is none, or null when there is no secret.
+     */
+    public Uni<Object[]> forRead(String path, int version) {
+        return Panache.getSession().flatMap(session -> session.createSelectionQuery(
+                "select s, v from SecretEntity s left join SecretVersionEntity v on v.path = s.path "
+                        + "and v.version = (case when :version = 0 then s.currentVersion else :version end) where s.path = :path",
+                Object[].class)
+                .setParameter("path", path).setParameter("version", version).setReadOnly(true).getSingleResultOrNull());
+    }
+
     public Uni<SecretVersionEntity> version(String path, int version) {
         return Panache.getSession().flatMap(session -> session.find(SecretVersionEntity.class, new SecretVersionEntity.Key(path, version)));
     }

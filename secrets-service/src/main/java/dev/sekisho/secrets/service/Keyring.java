@@ -92,7 +92,8 @@ public class Keyring {
             return status().map(s -> new Rewrapped(0, 0, s));
         }
         int[] totals = new int[2];
-        return pass(older, "", 0, totals).chain(() -> transitPass(older, "", 0, totals)).chain(() -> tokenPass(older, "", totals))
+        return pass(secretVersions(older), null, totals).chain(() -> pass(transitVersions(older), null, totals))
+                .chain(() -> pass(tokenValues(older), null, totals))
                 .invoke(() -> transitKeys.forgetAll()).chain(() -> status()).call(s -> {
             s.versions().stream().filter(MasterVersion::removable)
                     .forEach(v -> LOG.infof("master key version %d wraps no data key any more: it may leave the ring", v.version()));
@@ -110,73 +111,111 @@ public class Keyring {
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
+    /** What the rewrap walks through: rows wrapped by an older master version, after the last one done. */
+    private interface Wrapped<T> {
+        /** The next batch after {@code last} (null: from the start), locked for the rewrap. */
+        Uni<List<T>> after(T last, int batch);
+
+        /** Re-wraps the row's key in place. */
+        void rewrap(T row) throws Envelope.TamperedException, Envelope.UnknownMasterKeyException;
+
+        /** The signal's summary and labels for a row that does not open. */
+        String damaged();
+
+        Map<String, String> labels(T row);
+    }
+
+    /** Secret versions: the data key is re-wrapped, the sealed value untouched. */
+    private Wrapped<SecretVersionEntity> secretVersions(List<Integer> older) {
+        return new Wrapped<>() {
+            public Uni<List<SecretVersionEntity>> after(SecretVersionEntity last, int batch) {
+                return store.wrappedBy(older, last == null ? "" : last.path, last == null ? 0 : last.version, batch);
+            }
+
+            public void rewrap(SecretVersionEntity row) throws Envelope.TamperedException, Envelope.UnknownMasterKeyException {
+                Envelope.Sealed rewrapped = envelope.rewrap(row.path, row.version,
+                        new Envelope.Sealed(row.nonce, row.ciphertext, row.wrappedKey, row.masterVersion));
+                row.wrappedKey = rewrapped.wrappedKey();
+                row.masterVersion = rewrapped.masterVersion();
+            }
+
+            public String damaged() {
+                return "A stored data key failed its integrity check during rewrap";
+            }
+
+            public Map<String, String> labels(SecretVersionEntity row) {
+                return Map.of("path", row.path);
+            }
+        };
+    }
+
+    /** Transit key versions: the material is re-wrapped, the key stays what it is (every ciphertext still opens). */
+    private Wrapped<TransitKeyVersionEntity> transitVersions(List<Integer> older) {
+        return new Wrapped<>() {
+            public Uni<List<TransitKeyVersionEntity>> after(TransitKeyVersionEntity last, int batch) {
+                return transit.wrappedBy(older, last == null ? "" : last.name, last == null ? 0 : last.version, batch);
+            }
+
+            public void rewrap(TransitKeyVersionEntity row) throws Envelope.TamperedException, Envelope.UnknownMasterKeyException {
+                Envelope.Wrapped wrapped = envelope.rewrapKey(Envelope.Domain.TRANSIT, row.name, row.version,
+                        new Envelope.Wrapped(row.wrappedKey, row.masterVersion));
+                row.wrappedKey = wrapped.wrappedKey();
+                row.masterVersion = wrapped.masterVersion();
+            }
+
+            public String damaged() {
+                return "A transit key version failed its integrity check during rewrap";
+            }
+
+            public Map<String, String> labels(TransitKeyVersionEntity row) {
+                return Map.of("key", row.name);
+            }
+        };
+    }
+
+    /** Tokens: the value's data key is re-wrapped. */
+    private Wrapped<TokenEntity> tokenValues(List<Integer> older) {
+        return new Wrapped<>() {
+            public Uni<List<TokenEntity>> after(TokenEntity last, int batch) {
+                return tokens.wrappedBy(older, last == null ? "" : last.token, batch);
+            }
+
+            public void rewrap(TokenEntity row) throws Envelope.TamperedException, Envelope.UnknownMasterKeyException {
+                Envelope.Sealed rewrapped = envelope.rewrap(Envelope.Domain.TOKEN, row.namespace + "/" + row.token, 1,
+                        new Envelope.Sealed(row.nonce, row.ciphertext, row.wrappedKey, row.masterVersion));
+                row.wrappedKey = rewrapped.wrappedKey();
+                row.masterVersion = rewrapped.masterVersion();
+            }
+
+            public String damaged() {
+                return "A stored token's data key failed its integrity check during rewrap";
+            }
+
+            public Map<String, String> labels(TokenEntity row) {
+                return Map.of("namespace", row.namespace);
+            }
+        };
+    }
+
     /**
      * One batch in one transaction, then the next after it, until a batch is not full. A row that does not open is left
      * as it is, counted and signalled.
      */
-    private Uni<Void> pass(List<Integer> older, String afterPath, int afterVersion, int[] totals) {
+    private <T> Uni<Void> pass(Wrapped<T> kind, T after, int[] totals) {
         int batch = settings.rewrapBatch();
-        return Panache.withTransaction(() -> store.wrappedBy(older, afterPath, afterVersion, batch).chain(rows -> {
+        return Panache.withTransaction(() -> kind.after(after, batch).chain(rows -> {
             Uni<Void> signals = Uni.createFrom().voidItem();
-            for (SecretVersionEntity row : rows) {
+            for (T row : rows) {
                 try {
-                    Envelope.Sealed rewrapped = envelope.rewrap(row.path, row.version,
-                            new Envelope.Sealed(row.nonce, row.ciphertext, row.wrappedKey, row.masterVersion));
-                    row.wrappedKey = rewrapped.wrappedKey();
-                    row.masterVersion = rewrapped.masterVersion();
+                    kind.rewrap(row);
                     totals[0]++;
                 } catch (Envelope.TamperedException | Envelope.UnknownMasterKeyException e) {
                     totals[1]++;
-                    signals = signals.chain(() -> events.signal("secret.tampered", Severity.SEVERITY_CRITICAL,
-                            "A stored data key failed its integrity check during rewrap", Map.of("path", row.path)));
+                    signals = signals.chain(() -> events.signal("secret.tampered", Severity.SEVERITY_CRITICAL, kind.damaged(),
+                            kind.labels(row)));
                 }
             }
             return signals.replaceWith(rows);
-        })).chain(rows -> rows.size() < batch ? Uni.createFrom().voidItem()
-                : pass(older, rows.get(rows.size() - 1).path, rows.get(rows.size() - 1).version, totals));
-    }
-
-    /** Transit key versions: the material is re-wrapped, the key stays what it is (every ciphertext still opens). */
-    private Uni<Void> transitPass(List<Integer> older, String afterName, int afterVersion, int[] totals) {
-        int batch = settings.rewrapBatch();
-        return Panache.withTransaction(() -> transit.wrappedBy(older, afterName, afterVersion, batch).chain(rows -> {
-            Uni<Void> signals = Uni.createFrom().voidItem();
-            for (TransitKeyVersionEntity row : rows) {
-                try {
-                    Envelope.Wrapped wrapped = envelope.rewrapKey(Envelope.Domain.TRANSIT, row.name, row.version,
-                            new Envelope.Wrapped(row.wrappedKey, row.masterVersion));
-                    row.wrappedKey = wrapped.wrappedKey();
-                    row.masterVersion = wrapped.masterVersion();
-                    totals[0]++;
-                } catch (Envelope.TamperedException | Envelope.UnknownMasterKeyException e) {
-                    totals[1]++;
-                    signals = signals.chain(() -> events.signal("secret.tampered", Severity.SEVERITY_CRITICAL,
-                            "A transit key version failed its integrity check during rewrap", Map.of("key", row.name)));
-                }
-            }
-            return signals.replaceWith(rows);
-        })).chain(rows -> rows.size() < batch ? Uni.createFrom().voidItem()
-                : transitPass(older, rows.get(rows.size() - 1).name, rows.get(rows.size() - 1).version, totals));
-    }
-
-    private Uni<Void> tokenPass(List<Integer> older, String afterToken, int[] totals) {
-        int batch = settings.rewrapBatch();
-        return Panache.withTransaction(() -> tokens.wrappedBy(older, afterToken, batch).chain(rows -> {
-            Uni<Void> signals = Uni.createFrom().voidItem();
-            for (TokenEntity row : rows) {
-                try {
-                    Envelope.Sealed rewrapped = envelope.rewrap(Envelope.Domain.TOKEN, row.namespace + "/" + row.token, 1,
-                            new Envelope.Sealed(row.nonce, row.ciphertext, row.wrappedKey, row.masterVersion));
-                    row.wrappedKey = rewrapped.wrappedKey();
-                    row.masterVersion = rewrapped.masterVersion();
-                    totals[0]++;
-                } catch (Envelope.TamperedException | Envelope.UnknownMasterKeyException e) {
-                    totals[1]++;
-                    signals = signals.chain(() -> events.signal("secret.tampered", Severity.SEVERITY_CRITICAL,
-                            "A stored token's data key failed its integrity check during rewrap", Map.of("namespace", row.namespace)));
-                }
-            }
-            return signals.replaceWith(rows);
-        })).chain(rows -> rows.size() < batch ? Uni.createFrom().voidItem() : tokenPass(older, rows.get(rows.size() - 1).token, totals));
+        })).chain(rows -> rows.size() < batch ? Uni.createFrom().voidItem() : pass(kind, rows.get(rows.size() - 1), totals));
     }
 }

@@ -37,9 +37,10 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Versioned secrets, for REST and gRPC alike: every operation checks the access policy on the canonical path
- * first (a denial is audited and signalled, and says nothing about whether the secret exists), then works in one
- * transaction with its audit record, which names the path, version, actor and outcome and carries a keyed hash of
- * the value, never the value.
+ * first (a denial is audited and signalled, and says nothing about whether the secret exists). A change works in one
+ * transaction with its audit record; a read, which changes nothing, is one query and its audit record is one INSERT
+ * committed before the answer. Records name the path, version, actor and outcome and carry a keyed hash of the
+ * value, never the value.
  */
 @ApplicationScoped
 public class SecretsVault {
@@ -144,8 +145,9 @@ public class SecretsVault {
         if (version < 0) {
             return Uni.createFrom().failure(ProblemException.badRequest("version must be 0 (the latest) or a version number"));
         }
-        return guard(who, rawPath, Capability.READ, "secret.read").chain(path -> Panache.withTransaction(() -> store.find(path)
-                .chain(secret -> {
+        return guard(who, rawPath, Capability.READ, "secret.read").chain(path -> Panache.withSession(() -> store.forRead(path, version)
+                .chain(found -> {
+                    SecretEntity secret = found == null ? null : (SecretEntity) found[0];
                     if (secret == null || secret.currentVersion == 0) {
                         throw ProblemException.notFound("There is no secret at this path.");
                     }
@@ -153,26 +155,27 @@ public class SecretsVault {
                         return Uni.createFrom().item(new Read(null, "address", 0));
                     }
                     int wanted = version == 0 ? secret.currentVersion : version;
-                    return store.version(path, wanted).chain(row -> {
-                        if (row == null) {
-                            throw ProblemException.notFound("This secret has no version " + wanted + " (or it was removed as too old).");
-                        }
-                        if (row.destroyedAt != null) {
-                            throw ProblemException.notFound("Version " + wanted + " of this secret was destroyed.");
-                        }
-                        if (row.deletedAt != null) {
-                            throw ProblemException.notFound("Version " + wanted + " of this secret is deleted (it can be undeleted).");
-                        }
-                        byte[] plaintext = open(row);
-                        if (plaintext == null) {
-                            return Uni.createFrom().item(new Read(null, "tampered", wanted));
-                        }
-                        usage.secretRead(path, Instant.now());
-                        return events.audit("secret.read", who.who(), "secret", path, Outcome.OUTCOME_SUCCESS, "",
-                                Map.of("version", String.valueOf(wanted), "value_hmac", hashes.of("secret.value", plaintext)))
-                                .map(ignored -> new Read(new SecretValue(path, wanted, deserialise(plaintext), row.createdAt, row.createdBy),
-                                        null, wanted));
-                    });
+                    SecretVersionEntity row = (SecretVersionEntity) found[1];
+                    if (row == null) {
+                        throw ProblemException.notFound("This secret has no version " + wanted + " (or it was removed as too old).");
+                    }
+                    if (row.destroyedAt != null) {
+                        throw ProblemException.notFound("Version " + wanted + " of this secret was destroyed.");
+                    }
+                    if (row.deletedAt != null) {
+                        throw ProblemException.notFound("Version " + wanted + " of this secret is deleted (it can be undeleted).");
+                    }
+                    byte[] plaintext = open(row);
+                    if (plaintext == null) {
+                        return Uni.createFrom().item(new Read(null, "tampered", wanted));
+                    }
+                    usage.secretRead(path, Instant.now());
+                    // a read changes nothing, so it needs no transaction: its audit record is one INSERT that commits
+                    // before the answer
+                    return events.audit("secret.read", who.who(), "secret", path, Outcome.OUTCOME_SUCCESS, "",
+                            Map.of("version", String.valueOf(wanted), "value_hmac", hashes.of("secret.value", plaintext)))
+                            .map(ignored -> new Read(new SecretValue(path, wanted, deserialise(plaintext), row.createdAt, row.createdBy),
+                                    null, wanted));
                 })).chain(read -> {
                     if (read.value() != null) {
                         return Uni.createFrom().item(read.value());

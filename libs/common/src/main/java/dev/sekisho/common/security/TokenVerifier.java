@@ -39,7 +39,8 @@ import io.vertx.core.Vertx;
  * again whenever the last answer is older than {@code sekisho.tokens.revocation-check-interval}: a revocation
  * reaches every instance within that interval plus one Redis round trip, and a token used a thousand times a second
  * costs Redis two reads a second, not a thousand: while one request re-asks, the others with the same token rely on
- * the last answer for at most {@code sekisho.tokens.revocation-timeout} more.
+ * the last answer for at most {@code sekisho.tokens.revocation-timeout} more. When the list cannot be read, a token
+ * is honoured until its last confirmed answer is twice the interval old (a second), then refused with 503.
  */
 @ApplicationScoped
 public class TokenVerifier {
@@ -104,7 +105,13 @@ public class TokenVerifier {
             if (k.checked) {
                 if (k.checking.compareAndSet(false, true)) {
                     k.checkStarted = now;
-                    return checkRevocation(token, k).onTermination().invoke(() -> k.checking.set(false));
+                    // a re-check that cannot be answered (Redis slow or gone) leaves the last answer standing until it
+                    // is twice the interval old: a revocation is still honoured within a second, and one slow reply on
+                    // a busy event loop does not turn into a 503
+                    return checkRevocation(token, k)
+                            .onFailure(RevocationListUnavailable.class).recoverWithUni(e -> System.nanoTime() - k.clearUntil - checkIntervalNanos < 0
+                                    ? Uni.createFrom().item(k.token) : Uni.createFrom().failure(e))
+                            .onTermination().invoke(() -> k.checking.set(false));
                 }
                 if (now - k.checkStarted - timeoutNanos < 0) {
                     return Uni.createFrom().item(k.token);
