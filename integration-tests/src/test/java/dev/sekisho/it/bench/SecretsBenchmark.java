@@ -86,13 +86,17 @@ public final class SecretsBenchmark {
         String keycloakUrl = keycloak.start(Duration.ofSeconds(300));
         System.setProperty("sekisho.testing.shared.keycloak", keycloakUrl);
         PostgresServer.Connection db = postgres.connection("sekisho_secrets");
-        ServiceLauncher secrets = ServiceLauncher.start(root, SekishoService.SECRETS, Ports.free(), Map.of(
-                "QUARKUS_PROFILE", "local",
+        // keys of this run, given to the service and to the yardstick that opens the same values
+        String masterKey = randomKey();
+        String hmacKey = randomKey();
+        Map<String, String> env = new java.util.HashMap<>(Map.of("QUARKUS_PROFILE", "local",
                 "QUARKUS_DATASOURCE_REACTIVE_URL", db.reactiveUrl(), "QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl(),
                 "QUARKUS_DATASOURCE_USERNAME", db.user(), "QUARKUS_DATASOURCE_PASSWORD", db.password(),
                 "SEKISHO_KEYCLOAK_URL", keycloakUrl, "QUARKUS_REDIS_HOSTS", redisUrl,
                 "SEKISHO_SECRETS_POLICIES_DIR", root.resolve("deploy/secrets").toString(),
-                "QUARKUS_OTEL_SDK_DISABLED", "true", "QUARKUS_LOG_LEVEL", "WARN"), work.resolve("secrets.log"));
+                "QUARKUS_OTEL_SDK_DISABLED", "true", "QUARKUS_LOG_LEVEL", "WARN"));
+        env.putAll(Map.of("_LOCAL_SEKISHO_SECRETS_MASTER_KEYS", "1:" + masterKey, "_LOCAL_SEKISHO_SECRETS_HMAC_KEY", hmacKey));
+        ServiceLauncher secrets = ServiceLauncher.start(root, SekishoService.SECRETS, Ports.free(), env, work.resolve("secrets.log"));
         boolean completed = false;
         try {
             System.out.printf("# secrets-service benchmark: %,d secrets, %d in flight, %d cores, %s%n%n", SECRETS, CONCURRENCY,
@@ -114,6 +118,21 @@ public final class SecretsBenchmark {
             closedLoop(read, WARMUP);
             Rate reads = closedLoop(read, MEASURE);
             Histogram open = openLoop(read, reads.perSecond() / 10, MEASURE);
+
+            // the yardstick: the same reads, query, opens and outbox INSERT with nothing else around them
+            int leanPort = Ports.free();
+            Process lean = Yardstick.start(LeanSecretReadServer.class, leanPort, work.resolve("lean.log"), db.host(),
+                    String.valueOf(db.port()), db.database(), db.user(), db.password(), masterKey, hmacKey);
+            List<ManagedChannel> leanChannels = channels(leanPort, operator);
+            List<SecretsGrpc.SecretsFutureStub> leanStubs = leanChannels.stream().map(SecretsGrpc::newFutureStub).toList();
+            IntFunction<ListenableFuture<?>> leanRead = i -> leanStubs.get(i % leanStubs.size())
+                    .getSecret(GetSecretRequest.newBuilder().setPath(path(RANDOM.nextInt(SECRETS))).build());
+            closedLoop(leanRead, WARMUP);
+            Rate leanReads = closedLoop(leanRead, MEASURE);
+            Histogram leanOpen = openLoop(leanRead, leanReads.perSecond() / 10, MEASURE);
+            leanChannels.forEach(ManagedChannel::shutdownNow);
+            lean.destroy();
+            lean.waitFor(30, TimeUnit.SECONDS);
 
             // transit, against a call that does no work on the same server: an authenticated Encrypt with no item,
             // refused at once, so that both pay the same transport, interceptors and token check
@@ -157,6 +176,13 @@ public final class SecretsBenchmark {
             System.out.printf("| GetSecret / its own database work, audited | %.0f%% |%n", 100 * reads.perSecond() / auditedWork.perSecond());
             System.out.printf("| GetSecret at 10%% of peak (%,.0f /s, open loop): p50 / p99 / max | %.2f / %.2f / %.1f ms (target p99 <= 5 ms) |%n",
                     reads.perSecond() / 10, open.getValueAtPercentile(50) / 1e6, open.getValueAtPercentile(99) / 1e6, open.getMaxValue() / 1e6);
+            System.out.printf("| yardstick: the same read, opens and audit INSERT on bare Vert.x gRPC + pg-client, %d in flight | %,.0f /s |%n",
+                    CONCURRENCY, leanReads.perSecond());
+            System.out.printf("| yardstick / plain SELECT | %.0f%% |%n", 100 * leanReads.perSecond() / select.perSecond());
+            System.out.printf("| GetSecret / yardstick | %.0f%% |%n", 100 * reads.perSecond() / leanReads.perSecond());
+            System.out.printf("| yardstick at 10%% of its peak (%,.0f /s, open loop): p50 / p99 / max | %.2f / %.2f / %.1f ms |%n",
+                    leanReads.perSecond() / 10, leanOpen.getValueAtPercentile(50) / 1e6, leanOpen.getValueAtPercentile(99) / 1e6,
+                    leanOpen.getMaxValue() / 1e6);
             System.out.printf("| no-work call (authenticated Encrypt with no item, refused), %d in flight | %,.0f /s |%n", CONCURRENCY,
                     none.perSecond());
             System.out.printf("| transit Encrypt, 1 KiB | %,.0f /s |%n", encrypted.perSecond());
@@ -190,6 +216,12 @@ public final class SecretsBenchmark {
         } catch (StatusRuntimeException expected) {
             // NOT_FOUND
         }
+    }
+
+    static String randomKey() {
+        byte[] key = new byte[32];
+        RANDOM.nextBytes(key);
+        return java.util.Base64.getEncoder().encodeToString(key);
     }
 
     static String path(int i) {
