@@ -60,7 +60,9 @@ public class Logins {
         return budget.guard(budget.spend(username, ip), "auth.login", "Logins", who, "user", () ->
                 keycloak.passwordGrant(username, password, totp)
                         .flatMap(this::requireMfa)
-                        .call(tokens -> events.audit("auth.login.succeeded", who, "user", username, Outcome.OUTCOME_SUCCESS, "", Map.of()))
+                        .call(tokens -> events.audit("auth.login.succeeded", who, "user", username, Outcome.OUTCOME_SUCCESS, "", Map.of())
+                                .call(() -> events.signal("auth.login.succeeded", Severity.SEVERITY_INFO, "login succeeded",
+                                        Map.of("user", username, "ip", who.ip()))))
                         .onFailure(GrantRejected.class).call(e -> refused(who, ((GrantRejected) e).reason()))
                         .onFailure(Logins::keycloakDown).call(e -> events.audit("auth.login.error", who, "user", username,
                                 Outcome.OUTCOME_ERROR, "keycloak unavailable", Map.of())))

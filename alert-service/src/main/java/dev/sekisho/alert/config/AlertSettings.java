@@ -1,0 +1,43 @@
+package dev.sekisho.alert.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of alert-service ({@code sekisho.alert.*}; environment {@code SEKISHO_ALERT_*}). */
+@ConfigMapping(prefix = "sekisho.alert")
+public interface AlertSettings {
+
+    /** Where the detection rules are: a directory of Sigma YAML files, reloaded when they change. */
+    @WithDefault("deploy/alert/rules")
+    String rulesDir();
+
+    @WithDefault("5s")
+    Duration reloadInterval();
+
+    /** Signal types accepted besides Sekisho's own (libs/api {@code SignalTypes}), for tools that send their own. */
+    Optional<List<String>> extraSignalTypes();
+
+    /** How long a correlation's Redis call may take before the signal is answered UNAVAILABLE (the producer retries). */
+    @WithDefault("500ms")
+    Duration redisTimeout();
+
+    /** Firings kept per alert with their evidence and history; past it only the count and last time change. */
+    @WithDefault("100")
+    int maxFiringsPerAlert();
+
+    /** How often x-absence correlations look for groups gone silent. */
+    @WithDefault("5s")
+    Duration absenceInterval();
+
+    /** How far ahead of this clock a signal's time may be (a producer's clock skew) before it is refused. */
+    @WithDefault("5m")
+    Duration maxClockSkew();
+
+    /** How old a signal may be (an outbox delivering late after an outage) before it is refused. */
+    @WithDefault("7d")
+    Duration maxSignalAge();
+}
