@@ -6,14 +6,19 @@ import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 /** Settings of alert-service ({@code sekisho.alert.*}; environment {@code SEKISHO_ALERT_*}). */
 @ConfigMapping(prefix = "sekisho.alert")
 public interface AlertSettings {
 
-    /** Where the detection rules are: a directory of Sigma YAML files, reloaded when they change. */
+    /**
+     * Where the detection rules are: directories of Sigma YAML files (comma-separated: Sekisho's own and a team's),
+     * compiled as one set and reloaded when any file changes.
+     */
+    @WithName("rules-dir")
     @WithDefault("deploy/alert/rules")
-    String rulesDir();
+    List<String> rulesDirs();
 
     @WithDefault("5s")
     Duration reloadInterval();

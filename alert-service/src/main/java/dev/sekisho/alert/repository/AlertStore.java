@@ -46,7 +46,7 @@ public class AlertStore {
     public Uni<Fired> fire(AlertEntity candidate, String firingId, List<EvidenceEntry> evidence, int maxFirings) {
         return Panache.getSession().flatMap(session -> session.createNativeQuery("""
                 insert into alert (id, fingerprint, rule_id, rule_type, title, severity, labels, state, occurrences, first_fired_at,
-                    last_fired_at) values (?1, ?2, ?3, ?4, ?5, ?6, cast(?7 as jsonb), 'firing', 1, ?8, ?8)
+                    last_fired_at) values (?1, ?2, ?3, ?4, ?5, ?6, cast(cast(?7 as text) as jsonb), 'firing', 1, ?8, ?8)
                 on conflict (fingerprint) where state <> 'resolved' do nothing""")
                 .setParameter(1, candidate.id).setParameter(2, candidate.fingerprint).setParameter(3, candidate.ruleId)
                 .setParameter(4, candidate.ruleType).setParameter(5, candidate.title).setParameter(6, candidate.severity)
@@ -63,7 +63,7 @@ public class AlertStore {
                                 return bump(session, id, candidate.lastFiredAt).map(n -> new Fired(id, false, false));
                             }
                             return session.createNativeQuery("""
-                                    insert into alert_firing (firing_id, alert_id, fired_at, evidence) values (?1, ?2, ?3, cast(?4 as jsonb))
+                                    insert into alert_firing (firing_id, alert_id, fired_at, evidence) values (?1, ?2, ?3, cast(cast(?4 as text) as jsonb))
                                     on conflict do nothing""")
                                     .setParameter(1, firingId).setParameter(2, id).setParameter(3, candidate.lastFiredAt)
                                     .setParameter(4, json(evidence)).executeUpdate()

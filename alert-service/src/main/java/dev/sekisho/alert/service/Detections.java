@@ -49,6 +49,6 @@ public class Detections {
     @Scheduled(every = "${sekisho.alert.reload-interval}", delayed = "${sekisho.alert.reload-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void reload() {
-        rules.reload(Path.of(settings.rulesDir()));
+        rules.reload(settings.rulesDirs().stream().map(Path::of).toList());
     }
 }

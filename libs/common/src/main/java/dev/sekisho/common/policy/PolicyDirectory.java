@@ -59,10 +59,19 @@ public final class PolicyDirectory<T> {
     }
 
     public synchronized void reload(Path dir) {
-        List<Path> files;
+        reload(List.of(dir));
+    }
+
+    /** The files of several directories as one set (each directory's files sorted, the directories in order). */
+    public synchronized void reload(List<Path> dirs) {
+        List<Path> files = new java.util.ArrayList<>();
         String signature;
+        Path dir = dirs.get(0);
         try {
-            files = PolicyFiles.in(dir);
+            for (Path each : dirs) {
+                dir = each;
+                files.addAll(PolicyFiles.in(each));
+            }
             signature = PolicyFiles.signature(files);
         } catch (IOException e) {
             reject("cannot list " + dir + ": " + e.getMessage());
@@ -73,14 +82,14 @@ public final class PolicyDirectory<T> {
         }
         lastSeen = signature;
         if (filesRequired && files.isEmpty()) {
-            reject("no policy files in " + dir.toAbsolutePath());
+            reject("no policy files in " + dirs.stream().map(Path::toAbsolutePath).toList());
             return;
         }
         try {
             T loaded = compiler.compile(files);
             current = loaded;
             status = new Status(true, size.applyAsInt(loaded), files.size(), Instant.now(), null);
-            log.infof("%s loaded: %d from %s", what, status.size(), dir.toAbsolutePath());
+            log.infof("%s loaded: %d from %s", what, status.size(), dirs.stream().map(Path::toAbsolutePath).toList());
         } catch (InvalidPolicyException e) {
             reject(e.getMessage());
         }
