@@ -151,6 +151,7 @@ public final class Suite {
         env.put("SEKISHO_RATELIMIT_POLICIES_DIR", repoRoot.resolve("deploy/ratelimit").toString());
         env.put("SEKISHO_SECRETS_POLICIES_DIR", repoRoot.resolve("deploy/secrets").toString());
         env.put("SEKISHO_ALERT_RULES_DIR", repoRoot.resolve("deploy/alert/rules").toString());
+        env.put("SEKISHO_ALERT_ROUTING_DIR", repoRoot.resolve("deploy/alert/routing").toString());
         // next to the logs, i.e. in the data directory: the audit signing key must outlive restarts
         env.put("SEKISHO_AUDIT_SIGNING_KEY_FILE", logs.toAbsolutePath().getParent().resolve("audit-signing.key").toString());
         // gRPC clients are named after the peer's API: auth, ratelimit, secrets, audit, alerts

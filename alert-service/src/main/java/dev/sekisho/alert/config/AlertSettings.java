@@ -45,4 +45,30 @@ public interface AlertSettings {
     /** How old a signal may be (an outbox delivering late after an outage) before it is refused. */
     @WithDefault("7d")
     Duration maxSignalAge();
+
+    /** Networks webhooks may reach although private (as each receiver's {@code allowed_networks}). */
+    Optional<List<String>> webhookAllowedNetworks();
+
+    /** How long a webhook may take to connect and answer before the attempt counts as failed. */
+    @WithDefault("5s")
+    Duration webhookTimeout();
+
+    /** Where the routing files are (route tree, receivers, inhibitions, escalations): one directory of YAML files. */
+    @WithDefault("deploy/alert/routing")
+    String routingDir();
+
+    /** How often alert groups, notifications and escalations that are due are looked at. */
+    @WithDefault("1s")
+    Duration notifyInterval();
+
+    /** Attempts per notification before it is given up (the delivery log keeps it as failed). */
+    @WithDefault("12")
+    int maxAttempts();
+
+    /** The first retry's delay; each next one doubles, with full jitter, up to {@code retry-max-delay}. */
+    @WithDefault("1s")
+    Duration retryBaseDelay();
+
+    @WithDefault("10m")
+    Duration retryMaxDelay();
 }

@@ -162,19 +162,7 @@ public class AlertStore {
     }
 
     private static Instant instant(Object value) {
-        if (value instanceof Instant instant) {
-            return instant;
-        }
-        if (value instanceof java.time.OffsetDateTime odt) {
-            return odt.toInstant();
-        }
-        if (value instanceof java.sql.Timestamp ts) {
-            return ts.toInstant();
-        }
-        if (value instanceof java.time.LocalDateTime ldt) {
-            return ldt.toInstant(java.time.ZoneOffset.UTC);
-        }
-        throw new IllegalStateException("not a time: " + value);
+        return NotificationStore.instant(value);
     }
 
     private static String json(Object value) {
@@ -194,7 +182,7 @@ public class AlertStore {
         }
     }
 
-    static Map<String, String> labels(String json) {
+    public static Map<String, String> labels(String json) {
         try {
             return JSON.readValue(json, new TypeReference<Map<String, String>>() {
             });

@@ -44,6 +44,12 @@ public class AlertBook {
     @Inject
     AlertSettings settings;
 
+    @Inject
+    Notifier notifier;
+
+    @Inject
+    Dispatch dispatch;
+
     /** A detection that fired: what the alert is, and the firing's own id and evidence. */
     public record Candidate(String ruleId, String ruleType, String title, String severity, Map<String, String> labels, String firingId,
             List<AlertStore.EvidenceEntry> evidence, Instant firedAt) {
@@ -83,6 +89,10 @@ public class AlertBook {
                 }));
             }
             return chain;
+        }).invoke(ids -> {
+            if (!ids.isEmpty()) {
+                dispatch.kick();
+            }
         });
     }
 
@@ -97,10 +107,16 @@ public class AlertBook {
         alert.labels = c.labels();
         alert.firstFiredAt = c.firedAt();
         alert.lastFiredAt = c.firedAt();
-        return store.fire(alert, c.firingId(), c.evidence(), settings.maxFiringsPerAlert()).flatMap(fired -> !fired.opened()
-                ? Uni.createFrom().item(fired.alertId())
-                : events.audit("alert.fired", SELF, "alert", fired.alertId().toString(), Outcome.OUTCOME_SUCCESS, "",
-                        attributes(c)).replaceWith(fired.alertId()));
+        alert.state = "firing";
+        return store.fire(alert, c.firingId(), c.evidence(), settings.maxFiringsPerAlert()).flatMap(fired -> {
+            if (fired.replay()) {
+                return Uni.createFrom().item(fired.alertId());
+            }
+            alert.id = fired.alertId();
+            Uni<Void> routed = notifier.changed(alert, fired.opened());
+            return (fired.opened() ? routed.call(() -> events.audit("alert.fired", SELF, "alert", fired.alertId().toString(),
+                    Outcome.OUTCOME_SUCCESS, "", attributes(c))) : routed).replaceWith(fired.alertId());
+        });
     }
 
     private static Map<String, String> attributes(Candidate c) {
@@ -154,10 +170,11 @@ public class AlertBook {
                     alert.resolvedBy = who.id();
                 }
                 return store.history(id, to, who.id(), note)
+                        .call(() -> notifier.changed(alert, false))
                         .call(() -> events.audit(action, who, "alert", id.toString(), Outcome.OUTCOME_SUCCESS, "",
                                 Map.of("rule", alert.ruleId, "from", was)))
                         .replaceWith(alert);
             });
-        }));
+        })).invoke(dispatch::kick);
     }
 }

@@ -55,7 +55,8 @@ public class AuthGrpcService implements Auth {
     @RolesAllowed({Permissions.AUTH_DISABLE_USER, Permissions.ADMIN})
     public Uni<DisableUserResponse> disableUser(DisableUserRequest request) {
         return identities.getDeferredIdentity()
-                .flatMap(caller -> disabling.disable(request.getUser(), request.getReason(), Who.of(caller, "", "")))
+                .flatMap(caller -> disabling.disable(request.getUser(), request.getReason(), Who.of(caller, "", ""),
+                        caller.hasRole(Permissions.ADMIN)))
                 .map(disabled -> DisableUserResponse.newBuilder().setUserId(disabled.userId())
                         .setWasEnabled(disabled.wasEnabled()).build())
                 .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));

@@ -59,7 +59,7 @@ public class AccessReviewResource {
     @RolesAllowed(Permissions.ADMIN)
     @Operation(summary = "Disable a user in Keycloak, end their sessions and deny their tokens in every service")
     public Uni<Disabled> disable(@PathParam("user") String user, HttpServerRequest http) {
-        return disabling.disable(user, "", who(http));
+        return disabling.disable(user, "", who(http), true);
     }
 
     private Who who(HttpServerRequest http) {

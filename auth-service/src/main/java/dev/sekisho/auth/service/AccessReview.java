@@ -77,8 +77,12 @@ public class AccessReview {
                         Map.of("users", String.valueOf(result.users()), "flagged", String.valueOf(result.flagged()))));
     }
 
-    public Disabled disable(String user) {
-        return keycloak(() -> disableNow(user));
+    /**
+     * @param privilegedToo whether an admin or a service account may be disabled (an admin asking); an alert playbook
+     *        may disable neither, so a flood of alerts cannot lock the operators or the services out
+     */
+    public Disabled disable(String user, boolean privilegedToo) {
+        return keycloak(() -> disableNow(user, privilegedToo));
     }
 
     /** Keycloak unreachable or failing: 503 with Retry-After, never a 500. */
@@ -138,7 +142,7 @@ public class AccessReview {
     }
 
     /** Disables the user, ends their Keycloak sessions and denies every access token they hold. */
-    private Disabled disableNow(String user) {
+    private Disabled disableNow(String user, boolean privilegedToo) {
         RealmResource realm = admin.realm(realmName);
         String id = resolve(realm, user);
         UserResource resource = realm.users().get(id);
@@ -147,6 +151,11 @@ public class AccessReview {
             representation = resource.toRepresentation();
         } catch (NotFoundException e) {
             throw ProblemException.notFound("No such user.");
+        }
+        if (!privilegedToo && (representation.getServiceAccountClientId() != null || representation.getUsername().startsWith("service-account-")
+                || resource.roles().realmLevel().listEffective().stream().anyMatch(role -> "admin".equals(role.getName())))) {
+            throw new ProblemException(dev.sekisho.common.problem.ProblemType.FORBIDDEN,
+                    "Admins and service accounts are disabled by an admin only.");
         }
         boolean wasEnabled = Boolean.TRUE.equals(representation.isEnabled());
         if (wasEnabled) {

@@ -32,12 +32,13 @@ public class UserDisabling {
     @Inject
     SecurityEvents events;
 
-    public Uni<Disabled> disable(String user, String reason, Who actor) {
+    /** @param privilegedToo whether admins and service accounts may be disabled (an admin asks, not a playbook) */
+    public Uni<Disabled> disable(String user, String reason, Who actor, boolean privilegedToo) {
         String why = reason == null ? "" : reason;
         if (why.length() > MAX_REASON) {
             return Uni.createFrom().failure(ProblemException.badRequest("reason must be at most " + MAX_REASON + " characters"));
         }
-        return Uni.createFrom().item(() -> review.disable(user))
+        return Uni.createFrom().item(() -> review.disable(user, privilegedToo))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .call(disabled -> events.audit("auth.user.disabled", actor, "user", disabled.userId(), Outcome.OUTCOME_SUCCESS, why,
                         Map.of("username", disabled.username(), "was_enabled", String.valueOf(disabled.wasEnabled()))))
