@@ -3,7 +3,6 @@ package dev.sekisho.ratelimit;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.sekisho.alert.v1.Alerts;
 import dev.sekisho.alert.v1.SecuritySignal;
 import dev.sekisho.alert.v1.SignalAck;
 import io.quarkus.grpc.GrpcService;
@@ -15,7 +14,7 @@ import io.smallrye.mutiny.Uni;
  * ratelimit-service in integration-tests.
  */
 @GrpcService
-public class FakeAlerts implements Alerts {
+public class FakeAlerts extends dev.sekisho.alert.v1.MutinyAlertsGrpc.AlertsImplBase {
 
     static final List<SecuritySignal> SIGNALS = new CopyOnWriteArrayList<>();
 

@@ -7,7 +7,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.sekisho.alert.v1.Alerts;
 import dev.sekisho.alert.v1.SecuritySignal;
 import dev.sekisho.alert.v1.SignalAck;
 import dev.sekisho.audit.v1.AuditEvent;
@@ -139,7 +138,7 @@ public final class FakePeers {
     }
 
     @GrpcService
-    public static class FakeAlerts implements Alerts {
+    public static class FakeAlerts extends dev.sekisho.alert.v1.MutinyAlertsGrpc.AlertsImplBase {
         @Override
         public Uni<SignalAck> signal(SecuritySignal signal) {
             SIGNALS.add(signal);
