@@ -71,4 +71,37 @@ public interface AlertSettings {
 
     @WithDefault("10m")
     Duration retryMaxDelay();
+
+    /** The playbooks' first responses: their rate cap, who and what they never touch, and the calls to the peers. */
+    Playbooks playbooks();
+
+    interface Playbooks {
+
+        /** Actions of one kind carried out per minute, by all instances together; past it they are recorded as capped. */
+        @WithDefault("10")
+        int maxPerMinute();
+
+        /** Users no playbook blocks or disables (besides service accounts, always spared; auth-service spares admins). */
+        Optional<List<String>> protectedUsers();
+
+        /** Addresses no playbook blocks. */
+        @WithDefault("127.0.0.0/8,::1/128")
+        List<String> protectedNetworks();
+
+        /** Attempts of an action whose peer does not answer, before it is recorded as failed. */
+        @WithDefault("5")
+        int maxAttempts();
+
+        Peer ratelimit();
+
+        Peer auth();
+
+        Peer secrets();
+    }
+
+    interface Peer extends dev.sekisho.peers.CallPolicy {
+        @Override
+        @WithDefault("2s")
+        Duration timeout();
+    }
 }

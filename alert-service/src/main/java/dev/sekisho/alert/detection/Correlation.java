@@ -19,7 +19,7 @@ import java.util.List;
  */
 public record Correlation(String id, String name, String title, String description, String severity, Type type, List<String> rules,
         List<String> groupBy, Duration timespan, long threshold, String field, double factor, int learningBuckets, boolean generate,
-        String file) {
+        List<PlaybookAction> playbook, String file) {
 
     public enum Type {
         EVENT_COUNT("event_count"), VALUE_COUNT("value_count"), TEMPORAL_ORDERED("temporal_ordered"),

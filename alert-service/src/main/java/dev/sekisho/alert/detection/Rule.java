@@ -11,7 +11,8 @@ import java.util.function.Predicate;
  * by. A rule that a correlation uses fires alerts of its own only with {@code generate: true} (Sigma's rule).
  */
 public record Rule(String id, String name, String title, String description, String severity, String service,
-        Map<String, Predicate<Signal>> selections, Condition condition, List<String> fields, boolean generate, String file) {
+        Map<String, Predicate<Signal>> selections, Condition condition, List<String> fields, boolean generate, List<PlaybookAction> playbook,
+        String file) {
 
     public boolean matches(Signal signal) {
         if (service != null && !service.equals(signal.service())) {

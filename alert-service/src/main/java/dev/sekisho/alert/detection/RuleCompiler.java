@@ -157,7 +157,7 @@ public final class RuleCompiler {
             resolved.add(new Correlation(correlation.id(), correlation.name(), correlation.title(), correlation.description(),
                     correlation.severity(), correlation.type(), List.copyOf(canonical), correlation.groupBy(), correlation.timespan(),
                     correlation.threshold(), correlation.field(), correlation.factor(), correlation.learningBuckets(),
-                    correlation.generate(), correlation.file()));
+                    correlation.generate(), correlation.playbook(), correlation.file()));
         }
         for (Correlation correlation : resolved) {
             depth(correlation, resolved, new HashSet<>(), correlationRefs, references);
@@ -166,14 +166,14 @@ public final class RuleCompiler {
         for (Rule rule : rules) {
             boolean generate = rule.generate() || !used.contains(rule.reference());
             finalRules.add(new Rule(rule.id(), rule.name(), rule.title(), rule.description(), rule.severity(), rule.service(),
-                    rule.selections(), rule.condition(), rule.fields(), generate, rule.file()));
+                    rule.selections(), rule.condition(), rule.fields(), generate, rule.playbook(), rule.file()));
         }
         // Sigma: a rule or correlation that another correlation uses fires alerts of its own only with generate: true
         List<Correlation> finalCorrelations = new ArrayList<>();
         for (Correlation c : resolved) {
             finalCorrelations.add(new Correlation(c.id(), c.name(), c.title(), c.description(), c.severity(), c.type(), c.rules(),
                     c.groupBy(), c.timespan(), c.threshold(), c.field(), c.factor(), c.learningBuckets(),
-                    c.generate() || !used.contains(c.reference()), c.file()));
+                    c.generate() || !used.contains(c.reference()), c.playbook(), c.file()));
         }
         return new RuleSet(finalRules, finalCorrelations);
     }
@@ -295,7 +295,7 @@ public final class RuleCompiler {
         }
 
         Rule rule(Map<String, Node> keys, String id, String name, Node at) throws InvalidPolicyException {
-            checkMetadata(keys, Set.of("title", "id", "name", "level", "logsource", "detection", "fields", "generate"), at);
+            checkMetadata(keys, Set.of("title", "id", "name", "level", "logsource", "detection", "fields", "generate", "x-playbook"), at);
             String title = text(required(keys, "title", at), "title");
             String service = logsource(required(keys, "logsource", at));
             Node detection = keys.get("detection");
@@ -334,7 +334,7 @@ public final class RuleCompiler {
             }
             List<String> fields = keys.containsKey("fields") ? fields(keys.get("fields"), "fields") : List.of();
             return new Rule(id, name, title, description(keys), level(keys), service, Map.copyOf(selections), condition, fields,
-                    bool(keys, "generate"), file);
+                    bool(keys, "generate"), playbook(keys, fields, "fields"), file);
         }
 
         private String description(Map<String, Node> keys) throws InvalidPolicyException {
@@ -468,7 +468,7 @@ public final class RuleCompiler {
         }
 
         Correlation correlation(Map<String, Node> keys, String id, String name, Node at) throws InvalidPolicyException {
-            checkMetadata(keys, Set.of("title", "id", "name", "level", "correlation", "generate"), at);
+            checkMetadata(keys, Set.of("title", "id", "name", "level", "correlation", "generate", "x-playbook"), at);
             String title = text(required(keys, "title", at), "title");
             Node node = keys.get("correlation");
             if (!(node instanceof MappingNode mapping)) {
@@ -548,7 +548,47 @@ public final class RuleCompiler {
                 throw error(node, "x-factor and x-learning-buckets belong to x-rate-anomaly");
             }
             return new Correlation(id, name, title, description(keys), level(keys), type, List.copyOf(rules), groupBy, timespan,
-                    threshold, field, factor, learning, bool(keys, "generate"), file);
+                    threshold, field, factor, learning, bool(keys, "generate"), playbook(keys, groupBy, "group-by"), file);
+        }
+
+        /** {@code x-playbook}: at most 4 actions, each naming a label the alert carries (in {@code fields} or {@code group-by}). */
+        List<PlaybookAction> playbook(Map<String, Node> keys, List<String> labels, String where) throws InvalidPolicyException {
+            Node node = keys.get("x-playbook");
+            if (node == null) {
+                return List.of();
+            }
+            if (!(node instanceof SequenceNode sequence) || sequence.getValue().isEmpty() || sequence.getValue().size() > 4) {
+                throw error(node, "x-playbook is a list of 1 to 4 actions");
+            }
+            List<PlaybookAction> actions = new ArrayList<>();
+            for (Node item : sequence.getValue()) {
+                if (!(item instanceof MappingNode mapping)) {
+                    throw error(item, "a playbook action is a mapping (action, label, duration, dry_run)");
+                }
+                Map<String, Node> a = keys(mapping);
+                for (String key : a.keySet()) {
+                    if (!Set.of("action", "label", "duration", "dry_run").contains(key)) {
+                        throw error(a.get(key), "unknown playbook key '" + clip(key) + "'");
+                    }
+                }
+                PlaybookAction.Kind kind = PlaybookAction.Kind.BY_NAME.get(text(required(a, "action", item), "action"));
+                if (kind == null) {
+                    throw error(a.get("action"), "action is one of block_ip, block_user, disable_user, revoke_api_key");
+                }
+                String label = a.containsKey("label") ? text(a.get("label"), "label") : kind.defaultLabel;
+                if (!labels.contains(label)) {
+                    throw error(item, "the playbook's target label '" + clip(label) + "' must be in the rule's " + where
+                            + ", so that the alert carries it");
+                }
+                Duration duration = null;
+                if (kind.blocks()) {
+                    duration = a.containsKey("duration") ? timespan(a.get("duration")) : Duration.ofMinutes(15);
+                } else if (a.containsKey("duration")) {
+                    throw error(a.get("duration"), "only block actions take a duration");
+                }
+                actions.add(new PlaybookAction(kind, label, duration, bool(a, "dry_run")));
+            }
+            return List.copyOf(actions);
         }
 
         Duration timespan(Node node) throws InvalidPolicyException {

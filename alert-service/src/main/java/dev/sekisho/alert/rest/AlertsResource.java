@@ -59,7 +59,8 @@ public class AlertsResource {
     public record Evidence(List<AlertStore.Firing> firings, List<String> traceIds, List<String> auditQueries) {
     }
 
-    public record Detail(Alert alert, Evidence evidence, List<AlertStore.HistoryLine> history) {
+    public record Detail(Alert alert, Evidence evidence, List<AlertStore.HistoryLine> history,
+            List<dev.sekisho.alert.repository.ActionStore.ActionView> actions) {
     }
 
     public record Note(String note) {
@@ -103,7 +104,7 @@ public class AlertsResource {
             List<String> traces = detail.firings().stream().flatMap(f -> f.evidence().stream()).map(AlertStore.EvidenceEntry::traceId)
                     .filter(t -> !t.isEmpty()).distinct().limit(20).toList();
             List<String> queries = traces.stream().map(t -> "/v1/audit/events?traceId=" + t).toList();
-            return new Detail(Alert.of(detail.alert()), new Evidence(detail.firings(), traces, queries), detail.history());
+            return new Detail(Alert.of(detail.alert()), new Evidence(detail.firings(), traces, queries), detail.history(), detail.actions());
         });
     }
 

@@ -58,7 +58,7 @@ public class AbsenceWatch {
             labels.putAll(group.group());
             String firing = "absence:" + absence.id() + ":" + CorrelationState.groupHash(group.group()) + ":" + now.toEpochMilli();
             AlertBook.Candidate candidate = new AlertBook.Candidate(absence.id(), absence.type().sigma, absence.title(), absence.severity(),
-                    labels, firing, List.of(), now);
+                    labels, firing, List.of(), now, absence.playbook());
             all = all.call(() -> alerts.fire(List.of(candidate)).replaceWithVoid()
                     .onFailure().call(() -> state.unclaim(absence, group)));
         }

@@ -15,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.sekisho.alert.config.AlertSettings;
+import dev.sekisho.alert.detection.PlaybookAction;
 import dev.sekisho.alert.repository.AlertEntity;
 import dev.sekisho.alert.repository.AlertStore;
 import dev.sekisho.audit.v1.Outcome;
@@ -50,9 +51,15 @@ public class AlertBook {
     @Inject
     Dispatch dispatch;
 
+    @Inject
+    Playbooks playbooks;
+
+    @Inject
+    dev.sekisho.alert.repository.ActionStore actionStore;
+
     /** A detection that fired: what the alert is, and the firing's own id and evidence. */
     public record Candidate(String ruleId, String ruleType, String title, String severity, Map<String, String> labels, String firingId,
-            List<AlertStore.EvidenceEntry> evidence, Instant firedAt) {
+            List<AlertStore.EvidenceEntry> evidence, Instant firedAt, List<PlaybookAction> playbook) {
 
         public String fingerprint() {
             try {
@@ -72,7 +79,8 @@ public class AlertBook {
     }
 
     /** An alert with its recent firings and history (the API's detail view). */
-    public record Detail(AlertEntity alert, List<AlertStore.Firing> firings, List<AlertStore.HistoryLine> history) {
+    public record Detail(AlertEntity alert, List<AlertStore.Firing> firings, List<AlertStore.HistoryLine> history,
+            List<dev.sekisho.alert.repository.ActionStore.ActionView> actions) {
     }
 
     /** Stores the firings in one transaction; the ids of the alerts they opened or added to. */
@@ -114,6 +122,9 @@ public class AlertBook {
             }
             alert.id = fired.alertId();
             Uni<Void> routed = notifier.changed(alert, fired.opened());
+            if (fired.opened() && !c.playbook().isEmpty()) {
+                routed = routed.call(() -> playbooks.record(fired.alertId(), c.playbook(), c.labels()));
+            }
             return (fired.opened() ? routed.call(() -> events.audit("alert.fired", SELF, "alert", fired.alertId().toString(),
                     Outcome.OUTCOME_SUCCESS, "", attributes(c))) : routed).replaceWith(fired.alertId());
         });
@@ -136,7 +147,8 @@ public class AlertBook {
             if (alert == null) {
                 throw ProblemException.notFound("There is no such alert.");
             }
-            return store.firings(id, 20).flatMap(firings -> store.historyOf(id, 200).map(history -> new Detail(alert, firings, history)));
+            return store.firings(id, 20).flatMap(firings -> store.historyOf(id, 200).flatMap(history -> actionStore.of(id)
+                    .map(actions -> new Detail(alert, firings, history, actions))));
         }));
     }
 

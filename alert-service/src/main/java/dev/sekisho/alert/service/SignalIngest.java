@@ -85,7 +85,7 @@ public class SignalIngest {
         for (Rule rule : matched) {
             if (rule.generate()) {
                 candidates.add(new AlertBook.Candidate(rule.id(), "rule", rule.title(), rule.severity(), labels(rule.reference(),
-                        rule.fields(), signal), signal.id() + ":" + rule.id(), List.of(own), signal.occurredAt()));
+                        rule.fields(), signal), signal.id() + ":" + rule.id(), List.of(own), signal.occurredAt(), rule.playbook()));
             }
         }
         List<Op> ops = ops(rules, matched.stream().map(Rule::reference).toList(), signal);
@@ -122,7 +122,7 @@ public class SignalIngest {
                 labels.putAll(fired.op().group());
                 if (c.generate()) {
                     candidates.add(new AlertBook.Candidate(c.id(), c.type().sigma, c.title(), c.severity(), labels,
-                            stateId + ":" + c.id(), evidence, signal.occurredAt()));
+                            stateId + ":" + c.id(), evidence, signal.occurredAt(), c.playbook()));
                 }
                 List<Op> chained = ops(rules, List.of(c.reference()), signal);
                 if (!chained.isEmpty() && depth + 1 < MAX_CHAIN) {
