@@ -23,6 +23,7 @@ import dev.sekisho.common.problem.ProblemException;
 import dev.sekisho.common.problem.ProblemType;
 import dev.sekisho.peers.SecurityEvents;
 import dev.sekisho.peers.SecurityEvents.Who;
+import dev.sekisho.persistence.FreshSession;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
@@ -53,6 +54,9 @@ public class AlertBook {
 
     @Inject
     Playbooks playbooks;
+
+    @Inject
+    io.vertx.core.Vertx vertx;
 
     @Inject
     dev.sekisho.alert.repository.ActionStore actionStore;
@@ -88,7 +92,8 @@ public class AlertBook {
         if (candidates.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return Panache.withTransaction(() -> {
+        // a context of its own: the signals of one stream are evaluated side by side on the stream's context
+        return FreshSession.run(vertx, () -> Panache.withTransaction(() -> {
             Uni<List<UUID>> chain = Uni.createFrom().item(new ArrayList<>());
             for (Candidate candidate : candidates) {
                 chain = chain.flatMap(ids -> fireOne(candidate).map(id -> {
@@ -97,7 +102,7 @@ public class AlertBook {
                 }));
             }
             return chain;
-        }).invoke(ids -> {
+        })).invoke(ids -> {
             if (!ids.isEmpty()) {
                 dispatch.kick();
             }

@@ -85,10 +85,8 @@ public class Dispatch {
      * database session with the caller's.
      */
     public void kick() {
-        io.vertx.core.Context context = io.smallrye.common.vertx.VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
-        io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle.setContextSafe(context, true);
-        context.runOnContext(v -> pass().subscribe()
-                .with(ignored -> { }, failure -> LOG.warnf("notification pass failed: %s", failure.getClass().getSimpleName())));
+        dev.sekisho.persistence.FreshSession.run(vertx, this::pass).subscribe()
+                .with(ignored -> { }, failure -> LOG.warnf("notification pass failed: %s", failure.getClass().getSimpleName()));
     }
 
     Uni<Void> pass() {

@@ -3,23 +3,23 @@ package dev.sekisho.alert.peers;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.sekisho.auth.v1.AuthGrpc;
 import dev.sekisho.auth.v1.DisableUserRequest;
 import dev.sekisho.auth.v1.DisableUserResponse;
-import dev.sekisho.auth.v1.MutinyAuthGrpc;
 import dev.sekisho.ratelimit.v1.BlockRequest;
 import dev.sekisho.ratelimit.v1.BlockResponse;
-import dev.sekisho.ratelimit.v1.MutinyRateLimiterGrpc;
-import dev.sekisho.secrets.v1.MutinySecretsGrpc;
+import dev.sekisho.ratelimit.v1.RateLimiterGrpc;
 import dev.sekisho.secrets.v1.RevokeApiKeyRequest;
 import dev.sekisho.secrets.v1.RevokeApiKeyResponse;
+import dev.sekisho.secrets.v1.SecretsGrpc;
 import io.grpc.Status;
-import io.quarkus.grpc.GrpcService;
-import io.smallrye.mutiny.Uni;
+import io.grpc.stub.StreamObserver;
 
 /**
  * In-process fakes of the peers' gRPC APIs the playbooks call (the only fakes the suite allows: a peer's API in a
- * service's own tests; the real services meet in integration-tests). They record what they were asked; auth-service's
- * refuses an admin, as the real one refuses a playbook.
+ * service's own tests; the real services meet in integration-tests), served by a gRPC server of their own
+ * ({@link FakePeersTestResource}). They record what they were asked; auth-service's refuses an admin, as the real
+ * one refuses a playbook.
  */
 public final class FakePeers {
 
@@ -31,34 +31,35 @@ public final class FakePeers {
     private FakePeers() {
     }
 
-    @GrpcService
-    public static class FakeRateLimiter extends MutinyRateLimiterGrpc.RateLimiterImplBase {
+    static class FakeRateLimiter extends RateLimiterGrpc.RateLimiterImplBase {
         @Override
-        public Uni<BlockResponse> block(BlockRequest request) {
+        public void block(BlockRequest request, StreamObserver<BlockResponse> response) {
             BLOCKS.add(request);
-            return Uni.createFrom().item(BlockResponse.getDefaultInstance());
+            response.onNext(BlockResponse.getDefaultInstance());
+            response.onCompleted();
         }
     }
 
-    @GrpcService
-    public static class FakeAuth extends MutinyAuthGrpc.AuthImplBase {
+    static class FakeAuth extends AuthGrpc.AuthImplBase {
         @Override
-        public Uni<DisableUserResponse> disableUser(DisableUserRequest request) {
+        public void disableUser(DisableUserRequest request, StreamObserver<DisableUserResponse> response) {
             if (request.getUser().equals(ADMIN)) {
-                return Uni.createFrom().failure(Status.PERMISSION_DENIED.withDescription("Admins and service accounts are disabled by an admin only.")
+                response.onError(Status.PERMISSION_DENIED.withDescription("Admins and service accounts are disabled by an admin only.")
                         .asRuntimeException());
+                return;
             }
             DISABLED.add(request);
-            return Uni.createFrom().item(DisableUserResponse.newBuilder().setUserId("id-" + request.getUser()).setWasEnabled(true).build());
+            response.onNext(DisableUserResponse.newBuilder().setUserId("id-" + request.getUser()).setWasEnabled(true).build());
+            response.onCompleted();
         }
     }
 
-    @GrpcService
-    public static class FakeSecrets extends MutinySecretsGrpc.SecretsImplBase {
+    static class FakeSecrets extends SecretsGrpc.SecretsImplBase {
         @Override
-        public Uni<RevokeApiKeyResponse> revokeApiKey(RevokeApiKeyRequest request) {
+        public void revokeApiKey(RevokeApiKeyRequest request, StreamObserver<RevokeApiKeyResponse> response) {
             REVOKED.add(request);
-            return Uni.createFrom().item(RevokeApiKeyResponse.getDefaultInstance());
+            response.onNext(RevokeApiKeyResponse.getDefaultInstance());
+            response.onCompleted();
         }
     }
 }
