@@ -231,6 +231,19 @@ class NotificationsTest {
     }
 
     @Test
+    void anEmailReceiverSendsThroughARealSmtpServer() throws Exception {
+        String kase = unique("mail");
+        fail(kase, "1");
+        assertTrue(eventually(30, () -> java.util.Arrays.stream(WebhookReceiver.smtp.getReceivedMessages())
+                .anyMatch(m -> com.icegreen.greenmail.util.GreenMailUtil.getBody(m).contains(kase))), "delivered by SMTP");
+        var messages = java.util.Arrays.stream(WebhookReceiver.smtp.getReceivedMessages())
+                .filter(m -> com.icegreen.greenmail.util.GreenMailUtil.getBody(m).contains(kase)).toList();
+        assertEquals(2, messages.size(), "one copy for each of the two recipients");
+        assertTrue(messages.get(0).getSubject().startsWith("[FIRING] 1 alert(s): Test notification"), messages.get(0).getSubject());
+        assertEquals("sekisho-alerts@localhost", messages.get(0).getFrom()[0].toString());
+    }
+
+    @Test
     void privateAddressesAreNeverReachedUnlessAllowListed() throws Exception {
         String kase = unique("ssrf");
         fail(kase, "1");

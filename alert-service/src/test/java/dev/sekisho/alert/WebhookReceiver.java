@@ -28,6 +28,8 @@ public class WebhookReceiver implements QuarkusTestResourceLifecycleManager {
     static final List<Received> RECEIVED = new ArrayList<>();
     static int port;
     static Path routingDir;
+    /** A real SMTP server for the e-mail receiver. */
+    static com.icegreen.greenmail.util.GreenMail smtp;
     private HttpServer server;
 
     static synchronized List<Received> on(String path) {
@@ -54,7 +56,11 @@ public class WebhookReceiver implements QuarkusTestResourceLifecycleManager {
             port = server.getAddress().getPort();
             routingDir = TempDirs.create("alert-routing");
             Files.writeString(routingDir.resolve("routing.yaml"), routing(port));
-            return Map.of("sekisho.alert.routing-dir", routingDir.toString());
+            int smtpPort = dev.sekisho.testing.servers.Ports.free();
+            smtp = new com.icegreen.greenmail.util.GreenMail(new com.icegreen.greenmail.util.ServerSetup(smtpPort, "127.0.0.1", "smtp"));
+            smtp.start();
+            return Map.of("sekisho.alert.routing-dir", routingDir.toString(), "quarkus.mailer.host", "127.0.0.1",
+                    "quarkus.mailer.port", String.valueOf(smtpPort));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -90,6 +96,9 @@ public class WebhookReceiver implements QuarkusTestResourceLifecycleManager {
                       receiver: hook
                       group_by: [case]
                       escalation: oncall
+                    - matchers: ['rule_id=~"test-notify.*"', 'case=~"mail-.*"']
+                      receiver: mail
+                      group_by: [case]
                     - matchers: ['rule_id=~"test-notify.*"', 'case=~"(inh|sil)-.*"']
                       receiver: hook
                       group_by: [case]
@@ -119,6 +128,8 @@ public class WebhookReceiver implements QuarkusTestResourceLifecycleManager {
                   - name: hook
                     webhook: {url: '%1$s/hook', secret_keys: [sekisho.test.webhook-secret, sekisho.test.webhook-secret-old],
                       allowed_networks: [127.0.0.1/32]}
+                  - name: mail
+                    email: {to: [security@example.test, oncall@example.test]}
                   - name: am-hook
                     webhook: {url: '%1$s/am', format: alertmanager, allowed_networks: [127.0.0.1/32]}
                   - name: chat-hook
@@ -157,6 +168,9 @@ public class WebhookReceiver implements QuarkusTestResourceLifecycleManager {
     public void stop() {
         if (server != null) {
             server.stop(0);
+        }
+        if (smtp != null) {
+            smtp.stop();
         }
     }
 }

@@ -42,6 +42,21 @@ class AlertsAcrossServicesTest {
 
     @Test
     void passwordSprayingAgainstAuthServiceBlocksTheAddressEverywhere() {
+        String auditor = KeycloakTokens.auditor();
+        // signals flow once auth-service's outbox reaches alert-service (started after it): five failures for one
+        // user fire the shipped brute-force rule, seen in alert-service
+        String probe = "probe-" + UUID.randomUUID().toString().substring(0, 8);
+        String probeIp = "198.51.100." + ThreadLocalRandom.current().nextInt(1, 255);
+        for (int i = 0; i < 5; i++) {
+            given().baseUri(suite.url(SekishoService.AUTH)).contentType(ContentType.JSON).header("X-Forwarded-For", probeIp)
+                    .body(Map.of("username", probe, "password", "not-the-password", "totp", "000000"))
+                    .post("/v1/auth/token").then().statusCode(401);
+        }
+        await(Duration.ofSeconds(240), () -> given().baseUri(suite.url(SekishoService.ALERT)).auth().oauth2(auditor)
+                .queryParam("rule", "sekisho-auth-brute-force-user").get("/v1/alerts").then().statusCode(200).extract().jsonPath()
+                .<Map<?, ?>>getList("alerts").stream().filter(a -> probe.equals(((Map<?, ?>) a.get("labels")).get("user")))
+                .findFirst().orElse(null));
+
         String ip = "198.51." + ThreadLocalRandom.current().nextInt(0, 256) + "." + ThreadLocalRandom.current().nextInt(1, 255);
         String batch = "spray-" + UUID.randomUUID().toString().substring(0, 8);
         for (int i = 0; i < 10; i++) {
@@ -57,7 +72,6 @@ class AlertsAcrossServicesTest {
                 .body(Map.of("username", batch + "-late", "password", "not-the-password", "totp", "000000"))
                 .post("/v1/auth/token").then().statusCode(429);
 
-        String auditor = KeycloakTokens.auditor();
         Map<?, ?> block = await(Duration.ofSeconds(30), () -> given().baseUri(suite.url(SekishoService.AUDIT)).auth().oauth2(auditor)
                 .queryParam("action", "alert.playbook.block_ip").get("/v1/audit/events").then().statusCode(200).extract().jsonPath()
                 .<Map<?, ?>>getList("events").stream().filter(e -> ip.equals(((Map<?, ?>) e.get("attributes")).get("target")))

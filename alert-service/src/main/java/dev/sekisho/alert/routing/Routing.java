@@ -248,7 +248,11 @@ public final class Routing {
                     networks(file, r.name(), r.chat().allowedNetworks()), List.of(), null);
         }
         if (r.email() != null) {
-            throw new InvalidPolicyException(file, 0, "receiver " + r.name() + ": e-mail receivers are not available yet (webhook, chat, log)");
+            List<String> to = nz(r.email().to());
+            if (to.isEmpty() || to.size() > 20 || to.stream().anyMatch(a -> a == null || !a.matches("[^@\\s]{1,64}@[^@\\s]{1,255}"))) {
+                throw new InvalidPolicyException(file, 0, "receiver " + r.name() + ": email needs 1 to 20 addresses in 'to'");
+            }
+            return new ReceiverSpec(r.name(), Kind.EMAIL, null, List.of(), "email", List.of(), List.copyOf(to), null);
         }
         String level = r.log().level() == null ? "info" : r.log().level();
         if (!Set.of("info", "warn").contains(level)) {

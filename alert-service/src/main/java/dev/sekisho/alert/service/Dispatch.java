@@ -358,8 +358,37 @@ public class Dispatch {
                 yield done(new Outcome(p, "delivered", true, null, null, null, false));
             }
             case WEBHOOK, CHAT -> post(spec, p);
-            case EMAIL -> done(new Outcome(p, "failed", false, null, null, "e-mail receivers are not available yet", false));
+            case EMAIL -> mail(spec, p);
         };
+    }
+
+    @Inject
+    io.quarkus.mailer.reactive.ReactiveMailer mailer;
+
+    /** An e-mail per notification (SMTP through Quarkus' mailer): a subject that says what fires, one line per alert. */
+    private Uni<Outcome> mail(Routing.ReceiverSpec spec, NotificationStore.Pending p) {
+        JsonNode data = read(p.payload()).path("data");
+        List<String> lines = new ArrayList<>();
+        List<String> titles = new ArrayList<>();
+        for (JsonNode a : data.path("alerts")) {
+            titles.add(a.path("title").asText());
+            lines.add(a.path("status").asText() + "  " + a.path("severity").asText() + "  " + a.path("title").asText() + "  "
+                    + a.path("labels").toString() + "  " + a.path("url").asText());
+        }
+        String subject = "[" + data.path("status").asText().toUpperCase(java.util.Locale.ROOT) + "] " + titles.size() + " alert(s): "
+                + String.join(", ", titles.stream().distinct().limit(3).toList());
+        io.quarkus.mailer.Mail mail = io.quarkus.mailer.Mail.withText(spec.to().get(0), subject, String.join("\n", lines)
+                + "\n\nnotification " + p.webhookId() + "\n");
+        spec.to().stream().skip(1).forEach(mail::addTo);
+        mail.addHeader("X-Sekisho-Notification", p.webhookId().toString());
+        return mailer.send(mail).replaceWith(new Outcome(p, "delivered", true, null, null, null, false))
+                .ifNoItem().after(settings.webhookTimeout()).fail()
+                .onFailure().recoverWithItem(failure -> {
+                    int attempts = p.attempts() + 1;
+                    String error = "the mail server did not take it: " + failure.getClass().getSimpleName();
+                    return attempts >= settings.maxAttempts() ? new Outcome(p, "failed", true, null, null, error, false)
+                            : new Outcome(p, "pending", true, null, Instant.now().plus(backoff(attempts)), error, false);
+                });
     }
 
     private Uni<Outcome> post(Routing.ReceiverSpec spec, NotificationStore.Pending p) {

@@ -27,7 +27,7 @@ public class SignalValidator {
     static final int MAX_LABEL_VALUE = 256;
     static final int MAX_SUMMARY = 512;
     static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-    static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_]{0,31}(\\.[a-z0-9_]{1,32}){1,4}");
+    static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,31}(\\.[a-z0-9_-]{1,32}){1,4}");
     static final Pattern LABEL = Pattern.compile("[a-z_][a-z0-9_.-]{0,63}");
     static final Pattern TRACE = Pattern.compile("[0-9a-f]{32}");
     static final Set<String> SEVERITIES = Set.of("info", "warning", "critical");

@@ -14,6 +14,9 @@ public final class SignalTypes {
     public static final Map<String, Set<String>> KNOWN = Map.ofEntries(
             Map.entry("auth.login.failed", Set.of("user", "ip")),
             Map.entry("auth.login.succeeded", Set.of("user", "ip")),
+            Map.entry("auth.login.limited", Set.of("user", "ip")),
+            Map.entry("auth.refresh.limited", Set.of("ip")),
+            Map.entry("auth.service-token.limited", Set.of("client", "ip")),
             Map.entry("auth.user.disabled", Set.of("user")),
             Map.entry("auth.check.denied.burst", Set.of()),
             Map.entry("auth.permission.changed", Set.of()),

@@ -25,12 +25,16 @@ public class AuditDelivery extends ProtoDelivery<AuditEvent> {
     @Inject
     ServiceToken serviceToken;
 
+    @GrpcClient("audit")
+    io.grpc.Channel channel;
+
     public AuditDelivery() {
         super(STREAM, AuditEvent.parser());
     }
 
     @Override
     protected Uni<?> send(AuditEvent event) {
-        return audit.withCallCredentials(serviceToken.credentials()).record(event);
+        return audit.withCallCredentials(serviceToken.credentials()).record(event)
+                .onFailure(ProtoDelivery::unavailable).invoke(() -> ProtoDelivery.reconnectNow(channel));
     }
 }

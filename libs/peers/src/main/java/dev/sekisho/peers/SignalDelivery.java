@@ -20,12 +20,16 @@ public class SignalDelivery extends ProtoDelivery<SecuritySignal> {
     @Inject
     ServiceToken serviceToken;
 
+    @GrpcClient("alerts")
+    io.grpc.Channel channel;
+
     public SignalDelivery() {
         super(STREAM, SecuritySignal.parser());
     }
 
     @Override
     protected Uni<?> send(SecuritySignal signal) {
-        return alerts.withCallCredentials(serviceToken.credentials()).signal(signal);
+        return alerts.withCallCredentials(serviceToken.credentials()).signal(signal)
+                .onFailure(ProtoDelivery::unavailable).invoke(() -> ProtoDelivery.reconnectNow(channel));
     }
 }
