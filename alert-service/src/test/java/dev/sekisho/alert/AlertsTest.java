@@ -175,6 +175,34 @@ class AlertsTest {
     }
 
     @Test
+    void sprayingSignalsArrivingTogetherFireOnce() throws Exception {
+        // as an outbox delivers them: side by side
+        String ip = "203.0.113." + (int) (Math.random() * 250 + 1);
+        String batch = unique("together");
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        try {
+            List<Future<SignalAck>> acks = new ArrayList<>();
+            CountDownLatch start = new CountDownLatch(1);
+            for (int i = 0; i < 10; i++) {
+                String user = batch + "-user" + i;
+                acks.add(pool.submit(() -> {
+                    start.await();
+                    return fromAuth.signal(failed(user, ip));
+                }));
+            }
+            start.countDown();
+            Set<String> ids = new HashSet<>();
+            for (Future<SignalAck> ack : acks) {
+                ids.addAll(ack.get(60, TimeUnit.SECONDS).getAlertIdsList());
+            }
+            assertEquals(1, ids.size(), "ten users failing at once from one address fire the spraying rule once");
+            assertEquals(1, alerts(SPRAY, ip));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void failuresThenASuccessForTheSameUserFire() throws Exception {
         String user = unique("guessed");
         for (int i = 0; i < 3; i++) {
