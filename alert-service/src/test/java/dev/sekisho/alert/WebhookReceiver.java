@@ -102,6 +102,10 @@ public class WebhookReceiver implements QuarkusTestResourceLifecycleManager {
                     - matchers: ['rule_id=~"test-notify.*"', 'case=~"(inh|sil)-.*"']
                       receiver: hook
                       group_by: [case]
+                    - matchers: ['rule_id=~"test-notify.*"', 'case=~"ack-.*"']
+                      receiver: hook
+                      group_by: [case]
+                      escalation: oncall-slow
                     - matchers: ['rule_id=~"test-notify.*"', 'case=~"gone-.*"']
                       receiver: gone-hook
                       group_by: [case, item]
@@ -161,6 +165,11 @@ public class WebhookReceiver implements QuarkusTestResourceLifecycleManager {
                       - {receiver: esc-second, delay: 2s}
                     repeat: 2
                     repeat_interval: 2s
+                  - name: oncall-slow
+                    steps:
+                      - {receiver: esc-first, delay: 0s}
+                      - {receiver: esc-second, delay: 15s}
+                    repeat: 1
                 """.formatted(base, port);
     }
 
