@@ -53,7 +53,9 @@ for i = 0, ops - 1 do
     redis.call('ZREMRANGEBYRANK', state, 0, -(threshold + 1))
     redis.call('PEXPIRE', state, window * 2)
     evidence(list, window)
-    local n = math.max(redis.call('ZCOUNT', state, ts - window, ts), redis.call('ZCOUNT', state, ts, ts + window))
+    -- the window that ends with the newest member: signals delivered side by side arrive out of their time order
+    local newest = tonumber(redis.call('ZRANGE', state, -1, -1, 'WITHSCORES')[2])
+    local n = redis.call('ZCOUNT', state, newest - window, newest)
     if n >= threshold then
       fire(marker, window, i, list)
     end
