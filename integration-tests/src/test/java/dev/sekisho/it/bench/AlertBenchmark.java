@@ -25,9 +25,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.Timestamp;
 import com.sun.net.httpserver.HttpServer;
 
@@ -38,11 +35,7 @@ import dev.sekisho.alert.v1.SignalAck;
 import dev.sekisho.launcher.SekishoService;
 import dev.sekisho.launcher.ServiceLauncher;
 import dev.sekisho.testing.fixtures.KeycloakTokens;
-import dev.sekisho.testing.servers.KeycloakServer;
 import dev.sekisho.testing.servers.Ports;
-import dev.sekisho.testing.servers.PostgresServer;
-import dev.sekisho.testing.servers.RedisServer;
-import dev.sekisho.testing.servers.TempDirs;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -65,33 +58,22 @@ public final class AlertBenchmark {
     static final Duration WARMUP = Duration.ofSeconds(Integer.getInteger("bench.warmup-seconds", 15));
     static final Duration MEASURE = Duration.ofSeconds(Integer.getInteger("bench.measure-seconds", 20));
     static final int PROBES = Integer.getInteger("bench.probes", 200);
+    static final java.util.regex.Pattern PROBE = java.util.regex.Pattern.compile("\"probe\":\\s*\"([^\"]+)\"");
     static final String ALERTMANAGER = System.getProperty("bench.alertmanager", "/usr/bin/prometheus-alertmanager");
 
     public static void main(String[] args) throws Exception {
-        Path root = Path.of(System.getProperty("sekisho.root", ".")).toAbsolutePath();
-        Path work = TempDirs.create("alert-bench");
-        PostgresServer postgres = new PostgresServer(work.resolve("pg"), Ports.free(), "sekisho", "sekisho", work.resolve("pg.log"));
-        postgres.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(postgres::stop));
-        postgres.createDatabase("sekisho_alert");
-        RedisServer redis = new RedisServer(Ports.free(), work.resolve("redis"), work.resolve("redis.log"), List.of());
-        String redisUrl = redis.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(redis::stop));
-        KeycloakServer keycloak = new KeycloakServer(Path.of(System.getProperty("sekisho.keycloak.home")),
-                root.resolve("deploy/keycloak/sekisho-realm.json"), Ports.free(), Ports.free(), true, work.resolve("kc.log"));
-        Runtime.getRuntime().addShutdownHook(new Thread(keycloak::stop));
-        String keycloakUrl = keycloak.start(Duration.ofSeconds(300));
-        System.setProperty("sekisho.testing.shared.keycloak", keycloakUrl);
-
+        BenchServers servers = BenchServers.start("alert", "sekisho_alert");
+        Path work = servers.work;
         // the webhook receiver of the latency probes
         Map<String, Long> arrived = new ConcurrentHashMap<>();
         HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         receiver.createContext("/", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             long now = System.nanoTime();
-            int at = body.indexOf("\"probe\":\"");
-            if (at >= 0) {
-                arrived.putIfAbsent(body.substring(at + 9, body.indexOf('"', at + 9)), now);
+            // the body as the service stored it (jsonb: spaced, keys reordered)
+            java.util.regex.Matcher probe = PROBE.matcher(body);
+            while (probe.find()) {
+                arrived.putIfAbsent(probe.group(1), now);
             }
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
@@ -102,16 +84,10 @@ public final class AlertBenchmark {
         Path routing = Files.createDirectories(work.resolve("routing"));
         Files.writeString(routing.resolve("routing.yaml"), routing(receiver.getAddress().getPort()));
 
-        PostgresServer.Connection db = postgres.connection("sekisho_alert");
-        Map<String, String> env = new java.util.HashMap<>(Map.of("QUARKUS_PROFILE", "local",
-                "QUARKUS_DATASOURCE_REACTIVE_URL", db.reactiveUrl(), "QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl(),
-                "QUARKUS_DATASOURCE_USERNAME", db.user(), "QUARKUS_DATASOURCE_PASSWORD", db.password(),
-                "SEKISHO_KEYCLOAK_URL", keycloakUrl, "QUARKUS_REDIS_HOSTS", redisUrl,
-                "SEKISHO_ALERT_RULES_DIR", rules.toString(), "SEKISHO_ALERT_ROUTING_DIR", routing.toString()));
-        env.putAll(Map.of("QUARKUS_OTEL_SDK_DISABLED", "true", "QUARKUS_LOG_LEVEL", "WARN"));
-        ServiceLauncher alert = ServiceLauncher.start(root, SekishoService.ALERT, Ports.free(), env, work.resolve("alert.log"));
+        Map<String, String> env = servers.environment("sekisho_alert");
+        env.putAll(Map.of("SEKISHO_ALERT_RULES_DIR", rules.toString(), "SEKISHO_ALERT_ROUTING_DIR", routing.toString()));
+        ServiceLauncher alert = ServiceLauncher.start(servers.root, SekishoService.ALERT, Ports.free(), env, work.resolve("alert.log"));
         Process alertmanager = null;
-        boolean completed = false;
         try {
             System.out.printf("# alert-service benchmark: %d rules, %,d users x %,d addresses, %d cores, %s%n%n", 2 * RULES, USERS, USERS,
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
@@ -152,22 +128,15 @@ public final class AlertBenchmark {
             System.out.printf("| signal to webhook, group_wait 0 (%d probes, one every 100 ms): p50 / p99 / max | %.1f / %.1f / %.1f ms |%n",
                     latency.getTotalCount(), latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
                     latency.getMaxValue() / 1e6);
-            System.out.printf("| calls refused (counted, not in the rates) | %,d |%n", refused.get());
-            completed = true;
+            System.out.printf("| calls refused (counted, not in the rates) | %,d |%n", Loops.refused.get());
+            servers.completed();
         } finally {
             if (alertmanager != null) {
                 alertmanager.destroy();
             }
             alert.stop();
             receiver.stop(0);
-            keycloak.stop();
-            redis.stop();
-            postgres.stop();
-            if (completed) {
-                TempDirs.delete(work);
-            } else {
-                System.out.println("the servers' logs are kept in " + work);
-            }
+            servers.close();
         }
     }
 
@@ -262,36 +231,9 @@ public final class AlertBenchmark {
         return channels;
     }
 
-    static final AtomicLong refused = new AtomicLong();
-
+    /** {@link #CONCURRENCY} unary Signal calls in flight, round robin over the channels; signals per second. */
     static double unary(List<AlertsGrpc.AlertsFutureStub> stubs, Duration duration) throws InterruptedException {
-        Semaphore inFlight = new Semaphore(CONCURRENCY);
-        AtomicLong done = new AtomicLong();
-        long start = System.nanoTime();
-        long end = start + duration.toNanos();
-        int i = 0;
-        while (System.nanoTime() < end) {
-            inFlight.acquire();
-            Futures.addCallback(stubs.get(i++ % stubs.size()).signal(failed()), new FutureCallback<SignalAck>() {
-                @Override
-                public void onSuccess(SignalAck ack) {
-                    done.incrementAndGet();
-                    inFlight.release();
-                }
-
-                @Override
-                public void onFailure(Throwable t) {
-                    if (refused.incrementAndGet() < 3) {
-                        System.out.println("signal refused: " + t);
-                    }
-                    inFlight.release();
-                }
-            }, MoreExecutors.directExecutor());
-        }
-        long counted = done.get();
-        double seconds = (System.nanoTime() - start) / 1e9;
-        inFlight.acquire(CONCURRENCY);
-        return counted / seconds;
+        return Loops.closed(CONCURRENCY, i -> stubs.get(i % stubs.size()).signal(failed()), duration);
     }
 
     /** {@link #STREAMS} streams, each keeping at most 256 signals unacknowledged (the server's own flow control does the rest). */
@@ -322,7 +264,7 @@ public final class AlertBenchmark {
 
                     @Override
                     public void onError(Throwable t) {
-                        refused.incrementAndGet();
+                        Loops.refused.incrementAndGet();
                         System.out.println("stream ended: " + t);
                         closed.countDown();
                     }
@@ -378,7 +320,7 @@ public final class AlertBenchmark {
             if (at != null) {
                 histogram.recordValue(at - probe.getValue());
             } else {
-                refused.incrementAndGet();
+                Loops.refused.incrementAndGet();
             }
         }
         return histogram;
@@ -409,7 +351,7 @@ public final class AlertBenchmark {
                         if (failure == null && response.statusCode() == 200) {
                             accepted.addAndGet(batch);
                         } else {
-                            refused.incrementAndGet();
+                            Loops.refused.incrementAndGet();
                         }
                         inFlight.release();
                     });

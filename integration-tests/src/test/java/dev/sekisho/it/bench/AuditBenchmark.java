@@ -10,7 +10,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -28,14 +27,11 @@ import dev.sekisho.audit.v1.AuditIngestGrpc;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.audit.v1.RecordBatchAck;
 import dev.sekisho.audit.v1.Resource;
-import dev.sekisho.testing.servers.KeycloakServer;
 import dev.sekisho.testing.fixtures.KeycloakTokens;
 import dev.sekisho.testing.servers.Ports;
 import dev.sekisho.testing.servers.PostgresServer;
-import dev.sekisho.testing.servers.RedisServer;
 import dev.sekisho.launcher.SekishoService;
 import dev.sekisho.launcher.ServiceLauncher;
-import dev.sekisho.testing.servers.TempDirs;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -60,27 +56,12 @@ public final class AuditBenchmark {
     static final int QUERIES = Integer.getInteger("bench.queries", 1_000);
 
     public static void main(String[] args) throws Exception {
-        Path root = Path.of(System.getProperty("sekisho.root", ".")).toAbsolutePath();
-        Path work = TempDirs.create("audit-bench");
-        PostgresServer postgres = new PostgresServer(work.resolve("pg"), Ports.free(), "sekisho", "sekisho", work.resolve("pg.log"));
-        postgres.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(postgres::stop)); // also when a later start fails
-        postgres.createDatabase("sekisho_audit");
-        // the suite's revocation list, which audit-service reads for every caller's token
-        RedisServer redis = new RedisServer(Ports.free(), work.resolve("redis"), work.resolve("redis.log"), List.of());
-        String redisUrl = redis.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(redis::stop));
-        KeycloakServer keycloak = new KeycloakServer(Path.of(System.getProperty("sekisho.keycloak.home")),
-                root.resolve("deploy/keycloak/sekisho-realm.json"), Ports.free(), Ports.free(), true, work.resolve("kc.log"));
-        Runtime.getRuntime().addShutdownHook(new Thread(keycloak::stop));
-        String keycloakUrl = keycloak.start(Duration.ofSeconds(300));
-        System.setProperty("sekisho.testing.shared.keycloak", keycloakUrl);
-        PostgresServer.Connection db = postgres.connection("sekisho_audit");
-        ServiceLauncher audit = ServiceLauncher.start(root, SekishoService.AUDIT, Ports.free(), Map.of(
-                "QUARKUS_DATASOURCE_REACTIVE_URL", db.reactiveUrl(), "QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl(),
-                "SEKISHO_KEYCLOAK_URL", keycloakUrl, "QUARKUS_REDIS_HOSTS", redisUrl,
-                "QUARKUS_OTEL_SDK_DISABLED", "true", "QUARKUS_LOG_LEVEL", "WARN",
-                "SEKISHO_AUDIT_SIGNING_KEY_FILE", work.resolve("audit-signing.key").toString()), work.resolve("audit.log"));
+        BenchServers servers = BenchServers.start("audit", "sekisho_audit");
+        Path work = servers.work;
+        PostgresServer.Connection db = servers.db("sekisho_audit");
+        Map<String, String> env = servers.environment("sekisho_audit");
+        env.put("SEKISHO_AUDIT_SIGNING_KEY_FILE", work.resolve("audit-signing.key").toString());
+        ServiceLauncher audit = ServiceLauncher.start(servers.root, SekishoService.AUDIT, Ports.free(), env, work.resolve("audit.log"));
         try {
             System.out.printf("# audit-service benchmark: %,d events in %d streams, %d cores, %s%n%n", EVENTS, STREAMS,
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
@@ -118,9 +99,8 @@ public final class AuditBenchmark {
             System.out.println("verify answered: " + verify.body());
         } finally {
             audit.stop();
-            keycloak.stop();
-            postgres.stop();
-            TempDirs.delete(work); // a filled database is gigabytes
+            servers.completed(); // a filled database is gigabytes: it goes also after a failure
+            servers.close();
         }
     }
 

@@ -22,13 +22,10 @@ import dev.sekisho.auth.v1.AuthGrpc;
 import dev.sekisho.auth.v1.IntrospectRequest;
 import dev.sekisho.auth.v1.IntrospectResponse;
 import dev.sekisho.testing.fixtures.KeycloakAdmin;
-import dev.sekisho.testing.servers.KeycloakServer;
 import dev.sekisho.testing.fixtures.KeycloakTokens;
 import dev.sekisho.testing.servers.Ports;
-import dev.sekisho.testing.servers.RedisServer;
 import dev.sekisho.launcher.SekishoService;
 import dev.sekisho.launcher.ServiceLauncher;
-import dev.sekisho.testing.servers.TempDirs;
 import dev.sekisho.testing.fixtures.Totp;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
@@ -62,19 +59,12 @@ public final class AuthBenchmark {
     static final double INTROSPECT_RATE = Double.parseDouble(System.getProperty("bench.introspect-rate", "2000"));
 
     public static void main(String[] args) throws Exception {
-        Path root = Path.of(System.getProperty("sekisho.root", ".")).toAbsolutePath();
-        Path work = TempDirs.create("auth-bench");
-        RedisServer redis = new RedisServer(Ports.free(), work.resolve("redis"), work.resolve("redis.log"), List.of());
-        String redisUrl = redis.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(redis::stop));
-        KeycloakServer keycloak = new KeycloakServer(Path.of(System.getProperty("sekisho.keycloak.home")),
-                root.resolve("deploy/keycloak/sekisho-realm.json"), Ports.free(), Ports.free(), true, work.resolve("kc.log"));
-        Runtime.getRuntime().addShutdownHook(new Thread(keycloak::stop));
-        String keycloakUrl = keycloak.start(Duration.ofSeconds(300));
-        System.setProperty("sekisho.testing.shared.keycloak", keycloakUrl);
-
-        Map<String, String> common = Map.of("QUARKUS_REDIS_HOSTS", redisUrl, "SEKISHO_KEYCLOAK_URL", keycloakUrl,
-                "QUARKUS_OTEL_SDK_DISABLED", "true", "QUARKUS_LOG_LEVEL", "WARN");
+        BenchServers servers = BenchServers.start("auth");
+        Path root = servers.root;
+        Path work = servers.work;
+        String keycloakUrl = servers.keycloakUrl;
+        String redisUrl = servers.redisUrl;
+        Map<String, String> common = servers.environment(null);
         ServiceLauncher ratelimit = ServiceLauncher.start(root, SekishoService.RATELIMIT, Ports.free(),
                 merge(common, Map.of("SEKISHO_RATELIMIT_POLICIES_DIR", root.resolve("deploy/ratelimit").toString())),
                 work.resolve("ratelimit.log"));
@@ -221,9 +211,8 @@ public final class AuthBenchmark {
             lean.destroy();
             auth.stop();
             ratelimit.stop();
-            keycloak.stop();
-            redis.stop();
-            TempDirs.delete(work); // the servers' data and logs
+            servers.completed(); // the servers' data and logs go, also after a failure (as before)
+            servers.close();
         }
     }
 

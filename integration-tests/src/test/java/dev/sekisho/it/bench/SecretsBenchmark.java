@@ -16,18 +16,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 
-import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
-import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
@@ -41,11 +36,8 @@ import dev.sekisho.secrets.v1.PlaintextItem;
 import dev.sekisho.secrets.v1.PutSecretRequest;
 import dev.sekisho.secrets.v1.SecretsGrpc;
 import dev.sekisho.testing.fixtures.KeycloakTokens;
-import dev.sekisho.testing.servers.KeycloakServer;
 import dev.sekisho.testing.servers.Ports;
 import dev.sekisho.testing.servers.PostgresServer;
-import dev.sekisho.testing.servers.RedisServer;
-import dev.sekisho.testing.servers.TempDirs;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -71,33 +63,17 @@ public final class SecretsBenchmark {
     static final SecureRandom RANDOM = new SecureRandom();
 
     public static void main(String[] args) throws Exception {
-        Path root = Path.of(System.getProperty("sekisho.root", ".")).toAbsolutePath();
-        Path work = TempDirs.create("secrets-bench");
-        PostgresServer postgres = new PostgresServer(work.resolve("pg"), Ports.free(), "sekisho", "sekisho", work.resolve("pg.log"));
-        postgres.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(postgres::stop));
-        postgres.createDatabase("sekisho_secrets");
-        RedisServer redis = new RedisServer(Ports.free(), work.resolve("redis"), work.resolve("redis.log"), List.of());
-        String redisUrl = redis.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(redis::stop));
-        KeycloakServer keycloak = new KeycloakServer(Path.of(System.getProperty("sekisho.keycloak.home")),
-                root.resolve("deploy/keycloak/sekisho-realm.json"), Ports.free(), Ports.free(), true, work.resolve("kc.log"));
-        Runtime.getRuntime().addShutdownHook(new Thread(keycloak::stop));
-        String keycloakUrl = keycloak.start(Duration.ofSeconds(300));
-        System.setProperty("sekisho.testing.shared.keycloak", keycloakUrl);
-        PostgresServer.Connection db = postgres.connection("sekisho_secrets");
+        BenchServers servers = BenchServers.start("secrets", "sekisho_secrets");
+        Path root = servers.root;
+        Path work = servers.work;
+        PostgresServer.Connection db = servers.db("sekisho_secrets");
         // keys of this run, given to the service and to the yardstick that opens the same values
         String masterKey = randomKey();
         String hmacKey = randomKey();
-        Map<String, String> env = new java.util.HashMap<>(Map.of("QUARKUS_PROFILE", "local",
-                "QUARKUS_DATASOURCE_REACTIVE_URL", db.reactiveUrl(), "QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl(),
-                "QUARKUS_DATASOURCE_USERNAME", db.user(), "QUARKUS_DATASOURCE_PASSWORD", db.password(),
-                "SEKISHO_KEYCLOAK_URL", keycloakUrl, "QUARKUS_REDIS_HOSTS", redisUrl,
-                "SEKISHO_SECRETS_POLICIES_DIR", root.resolve("deploy/secrets").toString(),
-                "QUARKUS_OTEL_SDK_DISABLED", "true", "QUARKUS_LOG_LEVEL", "WARN"));
+        Map<String, String> env = servers.environment("sekisho_secrets");
+        env.put("SEKISHO_SECRETS_POLICIES_DIR", root.resolve("deploy/secrets").toString());
         env.putAll(Map.of("_LOCAL_SEKISHO_SECRETS_MASTER_KEYS", "1:" + masterKey, "_LOCAL_SEKISHO_SECRETS_HMAC_KEY", hmacKey));
         ServiceLauncher secrets = ServiceLauncher.start(root, SekishoService.SECRETS, Ports.free(), env, work.resolve("secrets.log"));
-        boolean completed = false;
         try {
             System.out.printf("# secrets-service benchmark: %,d secrets, %d in flight, %d cores, %s%n%n", SECRETS, CONCURRENCY,
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
@@ -115,9 +91,9 @@ public final class SecretsBenchmark {
             List<SecretsGrpc.SecretsFutureStub> stubs = channels.stream().map(SecretsGrpc::newFutureStub).toList();
             IntFunction<ListenableFuture<?>> read = i -> stubs.get(i % stubs.size())
                     .getSecret(GetSecretRequest.newBuilder().setPath(path(RANDOM.nextInt(SECRETS))).build());
-            closedLoop(read, WARMUP);
-            Rate reads = closedLoop(read, MEASURE);
-            Histogram open = openLoop(read, reads.perSecond() / 10, MEASURE);
+            Loops.closed(CONCURRENCY, read, WARMUP);
+            double reads = Loops.closed(CONCURRENCY, read, MEASURE);
+            Histogram open = Loops.open(read, reads / 10, MEASURE);
 
             // the yardstick: the same reads, query, opens and outbox INSERT with nothing else around them
             int leanPort = Ports.free();
@@ -127,9 +103,9 @@ public final class SecretsBenchmark {
             List<SecretsGrpc.SecretsFutureStub> leanStubs = leanChannels.stream().map(SecretsGrpc::newFutureStub).toList();
             IntFunction<ListenableFuture<?>> leanRead = i -> leanStubs.get(i % leanStubs.size())
                     .getSecret(GetSecretRequest.newBuilder().setPath(path(RANDOM.nextInt(SECRETS))).build());
-            closedLoop(leanRead, WARMUP);
-            Rate leanReads = closedLoop(leanRead, MEASURE);
-            Histogram leanOpen = openLoop(leanRead, leanReads.perSecond() / 10, MEASURE);
+            Loops.closed(CONCURRENCY, leanRead, WARMUP);
+            double leanReads = Loops.closed(CONCURRENCY, leanRead, MEASURE);
+            Histogram leanOpen = Loops.open(leanRead, leanReads / 10, MEASURE);
             leanChannels.forEach(ManagedChannel::shutdownNow);
             lean.destroy();
             lean.waitFor(30, TimeUnit.SECONDS);
@@ -156,11 +132,11 @@ public final class SecretsBenchmark {
             IntFunction<ListenableFuture<?>> noWork = i -> refusedAsExpected(transit.get(i % transit.size()).encrypt(nothing));
             IntFunction<ListenableFuture<?>> encrypt = i -> transit.get(i % transit.size()).encrypt(single);
             IntFunction<ListenableFuture<?>> encryptBatch = i -> transit.get(i % transit.size()).encrypt(batch);
-            closedLoop(noWork, WARMUP);
-            Rate none = closedLoop(noWork, MEASURE);
-            closedLoop(encrypt, WARMUP);
-            Rate encrypted = closedLoop(encrypt, MEASURE);
-            Rate batched = closedLoop(encryptBatch, MEASURE);
+            Loops.closed(CONCURRENCY, noWork, WARMUP);
+            double none = Loops.closed(CONCURRENCY, noWork, MEASURE);
+            Loops.closed(CONCURRENCY, encrypt, WARMUP);
+            double encrypted = Loops.closed(CONCURRENCY, encrypt, MEASURE);
+            double batched = Loops.closed(CONCURRENCY, encryptBatch, MEASURE);
             channels.forEach(ManagedChannel::shutdownNow);
 
             System.out.println();
@@ -171,38 +147,31 @@ public final class SecretsBenchmark {
             System.out.printf("| %s, %d connections | %,.0f /s |%n", auditedWork.what(), POOL, auditedWork.perSecond());
             System.out.printf("| the audit record's cost at the database (the two rows above) | %.0f%% fewer reads |%n",
                     100 * (1 - auditedWork.perSecond() / readWork.perSecond()));
-            System.out.printf("| GetSecret over gRPC (policy, audited, decrypted), %d in flight | %,.0f /s |%n", CONCURRENCY, reads.perSecond());
-            System.out.printf("| GetSecret / plain SELECT | %.0f%% (target >= 40%%) |%n", 100 * reads.perSecond() / select.perSecond());
-            System.out.printf("| GetSecret / its own database work, audited | %.0f%% |%n", 100 * reads.perSecond() / auditedWork.perSecond());
+            System.out.printf("| GetSecret over gRPC (policy, audited, decrypted), %d in flight | %,.0f /s |%n", CONCURRENCY, reads);
+            System.out.printf("| GetSecret / plain SELECT | %.0f%% (target >= 40%%) |%n", 100 * reads / select.perSecond());
+            System.out.printf("| GetSecret / its own database work, audited | %.0f%% |%n", 100 * reads / auditedWork.perSecond());
             System.out.printf("| GetSecret at 10%% of peak (%,.0f /s, open loop): p50 / p99 / max | %.2f / %.2f / %.1f ms (target p99 <= 5 ms) |%n",
-                    reads.perSecond() / 10, open.getValueAtPercentile(50) / 1e6, open.getValueAtPercentile(99) / 1e6, open.getMaxValue() / 1e6);
+                    reads / 10, open.getValueAtPercentile(50) / 1e6, open.getValueAtPercentile(99) / 1e6, open.getMaxValue() / 1e6);
             System.out.printf("| yardstick: the same read, opens and audit INSERT on bare Vert.x gRPC + pg-client, %d in flight | %,.0f /s |%n",
-                    CONCURRENCY, leanReads.perSecond());
-            System.out.printf("| yardstick / plain SELECT | %.0f%% |%n", 100 * leanReads.perSecond() / select.perSecond());
-            System.out.printf("| GetSecret / yardstick | %.0f%% |%n", 100 * reads.perSecond() / leanReads.perSecond());
+                    CONCURRENCY, leanReads);
+            System.out.printf("| yardstick / plain SELECT | %.0f%% |%n", 100 * leanReads / select.perSecond());
+            System.out.printf("| GetSecret / yardstick | %.0f%% |%n", 100 * reads / leanReads);
             System.out.printf("| yardstick at 10%% of its peak (%,.0f /s, open loop): p50 / p99 / max | %.2f / %.2f / %.1f ms |%n",
-                    leanReads.perSecond() / 10, leanOpen.getValueAtPercentile(50) / 1e6, leanOpen.getValueAtPercentile(99) / 1e6,
+                    leanReads / 10, leanOpen.getValueAtPercentile(50) / 1e6, leanOpen.getValueAtPercentile(99) / 1e6,
                     leanOpen.getMaxValue() / 1e6);
             System.out.printf("| no-work call (authenticated Encrypt with no item, refused), %d in flight | %,.0f /s |%n", CONCURRENCY,
-                    none.perSecond());
-            System.out.printf("| transit Encrypt, 1 KiB | %,.0f /s |%n", encrypted.perSecond());
-            System.out.printf("| transit Encrypt / no-work call | %.0f%% (target >= 60%%) |%n", 100 * encrypted.perSecond() / none.perSecond());
-            System.out.printf("| transit Encrypt, batches of 100 x 1 KiB | %,.0f calls/s = %,.0f items/s |%n", batched.perSecond(),
-                    100 * batched.perSecond());
+                    none);
+            System.out.printf("| transit Encrypt, 1 KiB | %,.0f /s |%n", encrypted);
+            System.out.printf("| transit Encrypt / no-work call | %.0f%% (target >= 60%%) |%n", 100 * encrypted / none);
+            System.out.printf("| transit Encrypt, batches of 100 x 1 KiB | %,.0f calls/s = %,.0f items/s |%n", batched,
+                    100 * batched);
             System.out.printf("| calls refused (counted, not in the rates): filling / measuring | %,d / %,d |%n", refusedWhileFilling.get(),
-                    refused.get());
+                    Loops.refused.get());
             System.out.printf("%nsecrets-service RSS after the run: %,d MiB%n", rssMiB(secrets.process().pid()));
-            completed = true;
+            servers.completed();
         } finally {
             secrets.stop();
-            keycloak.stop();
-            redis.stop();
-            postgres.stop();
-            if (completed) {
-                TempDirs.delete(work);
-            } else {
-                System.out.println("the servers' logs are kept in " + work);
-            }
+            servers.close();
         }
     }
 
@@ -240,7 +209,6 @@ public final class SecretsBenchmark {
     }
 
     static final AtomicLong refusedWhileFilling = new AtomicLong();
-    static final AtomicLong refused = new AtomicLong();
 
     /** 10,000 secrets through the service's own PutSecret, 16 at a time (a refused call is counted and sent again). */
     static void fill(List<ManagedChannel> channels) throws Exception {
@@ -342,75 +310,6 @@ public final class SecretsBenchmark {
             c.createStatement().execute("delete from sekisho_outbox where stream = 'bench-audit'");
         }
         return new Rate(what, count / seconds);
-    }
-
-    /** {@link #CONCURRENCY} calls in flight for the duration; the completed calls per second. */
-    static Rate closedLoop(IntFunction<ListenableFuture<?>> call, Duration duration) throws InterruptedException {
-        Semaphore inFlight = new Semaphore(CONCURRENCY);
-        AtomicLong completed = new AtomicLong();
-        AtomicLong failed = new AtomicLong();
-        long start = System.nanoTime();
-        long end = start + duration.toNanos();
-        int i = 0;
-        while (System.nanoTime() < end) {
-            inFlight.acquire();
-            Futures.addCallback(call.apply(i++), new FutureCallback<Object>() {
-                @Override
-                public void onSuccess(Object result) {
-                    completed.incrementAndGet();
-                    inFlight.release();
-                }
-
-                @Override
-                public void onFailure(Throwable t) {
-                    if (failed.incrementAndGet() < 3) {
-                        System.out.println("call failed: " + t);
-                    }
-                    inFlight.release();
-                }
-            }, MoreExecutors.directExecutor());
-        }
-        long counted = completed.get();
-        double seconds = (System.nanoTime() - start) / 1e9;
-        inFlight.acquire(CONCURRENCY);
-        refused.addAndGet(failed.get());
-        return new Rate("", counted / seconds);
-    }
-
-    /**
-     * Calls sent at a fixed rate whatever the answers do (open loop); each latency counts from when the call was due,
-     * so a stall shows in the percentiles instead of slowing the sender.
-     */
-    static Histogram openLoop(IntFunction<ListenableFuture<?>> call, double perSecond, Duration duration) throws InterruptedException {
-        ConcurrentHistogram histogram = new ConcurrentHistogram(3);
-        long interval = (long) (1e9 / perSecond);
-        long start = System.nanoTime();
-        long calls = duration.toNanos() / interval;
-        CountDownLatch answered = new CountDownLatch((int) calls);
-        AtomicLong failed = new AtomicLong();
-        for (long n = 0; n < calls; n++) {
-            long due = start + n * interval;
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
-            Futures.addCallback(call.apply((int) n), new FutureCallback<Object>() {
-                @Override
-                public void onSuccess(Object result) {
-                    histogram.recordValue(System.nanoTime() - due);
-                    answered.countDown();
-                }
-
-                @Override
-                public void onFailure(Throwable t) {
-                    failed.incrementAndGet();
-                    answered.countDown();
-                }
-            }, MoreExecutors.directExecutor());
-        }
-        answered.await(1, TimeUnit.MINUTES);
-        refused.addAndGet(failed.get());
-        return histogram;
     }
 
     /** The no-work call: INVALID_ARGUMENT is its answer, anything else is a failure. */
