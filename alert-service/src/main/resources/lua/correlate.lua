@@ -3,8 +3,11 @@
 -- duplicate; a replay before it re-applies the same updates, which are idempotent, and fires the same firings).
 -- Per op i (0-based): KEYS[2+3i] state, KEYS[3+3i] fired marker, KEYS[4+3i] evidence list.
 -- ARGV[1] signal id, ARGV[2] event time (ms), ARGV[3] evidence entry ("id|trace|audit"), ARGV[4] number of ops;
--- per op, 5 ARGV from 5: type, window ms, threshold, x (value / matched steps / factor), y (steps / learning buckets).
--- Returns {-1} for a duplicate, else {0, op, n, evidence x n, op, n, ...} for the ops that fired.
+-- per op, 5 ARGV from 5: type, window ms, threshold, x (value / matched steps / factor), y (steps / learning buckets);
+-- then, optionally, a time to live in seconds: when no op fires, the signal is marked seen here (nothing is left for
+-- the caller to store), saving the caller's own SET.
+-- Returns {-1} for a duplicate, {1} when nothing fired and the signal was marked seen, else {0, op, n, evidence x n,
+-- op, n, ...} for the ops that fired.
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return {-1}
 end
@@ -22,7 +25,8 @@ local function evidence(key, window)
 end
 
 -- fires once per window per group; a replay of the signal that fired fires again (same firing id downstream)
-local function fire(marker, window, i, list)
+-- the evidence: the newest 20 entries of the op's list, or, for a count, of its members (each an entry itself)
+local function fire(marker, window, i, list, members)
   local holder = redis.call('GET', marker)
   if holder == sid then
     -- replay
@@ -31,7 +35,12 @@ local function fire(marker, window, i, list)
   else
     redis.call('SET', marker, sid, 'PX', window)
   end
-  local items = redis.call('LRANGE', list, 0, 19)
+  local items
+  if members then
+    items = redis.call('ZREVRANGE', members, 0, 19)
+  else
+    items = redis.call('LRANGE', list, 0, 19)
+  end
   table.insert(out, i)
   table.insert(out, #items)
   for _, item in ipairs(items) do
@@ -46,18 +55,22 @@ for i = 0, ops - 1 do
   local kind, window, threshold = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   local x, y = ARGV[a + 3], ARGV[a + 4]
   if kind == 'count' or kind == 'distinct' then
-    local member = kind == 'count' and sid or x
-    redis.call('ZADD', state, ts, member)
+    -- a count's members are the signals' evidence entries (unique per signal), so they are its evidence too; a
+    -- distinct count's members are the values, with the evidence in a list of its own
+    local count = kind == 'count'
+    redis.call('ZADD', state, ts, count and entry or x)
     redis.call('ZREMRANGEBYSCORE', state, '-inf', '(' .. (ts - window))
     -- the newest `threshold` members are all a count needs
     redis.call('ZREMRANGEBYRANK', state, 0, -(threshold + 1))
     redis.call('PEXPIRE', state, window * 2)
-    evidence(list, window)
+    if not count then
+      evidence(list, window)
+    end
     -- the window that ends with the newest member: signals delivered side by side arrive out of their time order
     local newest = tonumber(redis.call('ZRANGE', state, -1, -1, 'WITHSCORES')[2])
     local n = redis.call('ZCOUNT', state, newest - window, newest)
     if n >= threshold then
-      fire(marker, window, i, list)
+      fire(marker, window, i, list, count and state or nil)
     end
   elseif kind == 'ordered' then
     local steps = tonumber(y)
@@ -116,5 +129,10 @@ for i = 0, ops - 1 do
       redis.call('HSET', marker, x, y)
     end
   end
+end
+local quiet_ttl = ARGV[5 + 5 * ops]
+if quiet_ttl and #out == 1 then
+  redis.call('SET', KEYS[1], '1', 'EX', tonumber(quiet_ttl))
+  return {1}
 end
 return out

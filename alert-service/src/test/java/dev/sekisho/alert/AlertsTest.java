@@ -129,6 +129,9 @@ class AlertsTest {
         // a replay of a signal already counted is a duplicate and changes nothing
         SignalAck replay = fromAuth.signal(sent.get(4));
         assertTrue(replay.getDuplicate());
+        // so are the replays of signals that fired nothing (the correlation script marked them seen itself)
+        assertTrue(fromAuth.signal(sent.get(0)).getDuplicate(), "a failure counted before the firing");
+        assertTrue(fromAuth.signal(sent.get(5)).getDuplicate(), "a failure counted after it");
         assertEquals(1, count("select occurrences from alert where id = ?::uuid", alertId));
     }
 

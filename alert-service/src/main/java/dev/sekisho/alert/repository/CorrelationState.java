@@ -44,6 +44,8 @@ public class CorrelationState {
     static final String SCRIPT = load("lua/correlate.lua");
     static final String SHA = sha1(SCRIPT);
     static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a handled signal's replay is known as a duplicate. */
+    static final long SEEN_TTL_SECONDS = 86_400;
 
     @Inject
     Redis redis;
@@ -72,15 +74,19 @@ public class CorrelationState {
         }
     }
 
-    /** What applying a signal gave: a duplicate (already stored), or the firings (perhaps none). */
-    public record Outcome(boolean duplicate, List<Fired> fired) {
+    /**
+     * What applying a signal gave: a duplicate (already stored), or the firings (perhaps none); {@code marked} when
+     * nothing fired and the script marked the signal seen itself (asked for with {@code markIfQuiet}).
+     */
+    public record Outcome(boolean duplicate, List<Fired> fired, boolean marked) {
     }
 
     /**
      * Applies a signal to the correlations it feeds. {@code stateId} is the signal's id, or, for a correlation's firing
-     * that feeds others, an id derived from it; the evidence names the signal itself.
+     * that feeds others, an id derived from it; the evidence names the signal itself. With {@code markIfQuiet} (the
+     * caller has nothing else to store for it) a signal that fires nothing is marked seen in the same call.
      */
-    public Uni<Outcome> apply(Signal signal, String stateId, List<Op> ops) {
+    public Uni<Outcome> apply(Signal signal, String stateId, List<Op> ops, boolean markIfQuiet) {
         List<String> keys = new ArrayList<>(1 + 3 * ops.size());
         List<String> args = new ArrayList<>(4 + 5 * ops.size());
         keys.add(seenKey(stateId));
@@ -108,6 +114,9 @@ public class CorrelationState {
                 }
             }
         }
+        if (markIfQuiet) {
+            args.add(String.valueOf(SEEN_TTL_SECONDS));
+        }
         Duration timeout = settings.redisTimeout();
         return send(keys, args).ifNoItem().after(timeout).failWith(() -> new TimeoutException("Redis did not answer within " + timeout))
                 .map(response -> outcome(response, ops));
@@ -115,7 +124,7 @@ public class CorrelationState {
 
     /** Marks a signal as handled: its replays are duplicates from now on, for a day. */
     public Uni<Void> seen(String signalId) {
-        return redis.send(Request.cmd(Command.SET).arg(seenKey(signalId)).arg("1").arg("EX").arg(86_400))
+        return redis.send(Request.cmd(Command.SET).arg(seenKey(signalId)).arg("1").arg("EX").arg(SEEN_TTL_SECONDS))
                 .ifNoItem().after(settings.redisTimeout()).fail().replaceWithVoid();
     }
 
@@ -174,8 +183,12 @@ public class CorrelationState {
     }
 
     private static Outcome outcome(Response response, List<Op> ops) {
-        if (response.get(0).toLong() == -1) {
-            return new Outcome(true, List.of());
+        long status = response.get(0).toLong();
+        if (status == -1) {
+            return new Outcome(true, List.of(), false);
+        }
+        if (status == 1) {
+            return new Outcome(false, List.of(), true);
         }
         List<Fired> fired = new ArrayList<>();
         int i = 1;
@@ -189,7 +202,7 @@ public class CorrelationState {
             fired.add(new Fired(ops.get(op), evidence));
             i += 2 + n;
         }
-        return new Outcome(false, fired);
+        return new Outcome(false, fired, false);
     }
 
     /** The value a value_count counts, bounded (a 64-character label is one value, however long the caller made it). */

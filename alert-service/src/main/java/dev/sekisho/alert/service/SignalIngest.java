@@ -108,11 +108,15 @@ public class SignalIngest {
      */
     private Uni<Boolean> correlate(RuleSet rules, Signal signal, String stateId, List<Op> ops, List<EvidenceEntry> inherited,
             List<AlertBook.Candidate> candidates, List<String> seen, int depth) {
-        return state.apply(signal, stateId, ops).flatMap(outcome -> {
+        // the first call marks a signal that fires nothing seen itself, when no rule of its own made an alert to store
+        boolean markIfQuiet = depth == 0 && candidates.isEmpty();
+        return state.apply(signal, stateId, ops, markIfQuiet).flatMap(outcome -> {
             if (outcome.duplicate()) {
                 return Uni.createFrom().item(depth == 0);
             }
-            seen.add(stateId);
+            if (!outcome.marked()) {
+                seen.add(stateId);
+            }
             Uni<Boolean> next = Uni.createFrom().item(false);
             for (Fired fired : outcome.fired()) {
                 Correlation c = fired.op().correlation();

@@ -98,6 +98,8 @@ public final class AlertBenchmark {
             unary(stubs, WARMUP);
             double unary = unary(stubs, MEASURE);
             double streamed = streamed(channels, MEASURE);
+            // the store's ceiling: the same correlation script, the same keys and arguments, called straight from here
+            double direct = directScript(servers.root, servers.redisUrl, MEASURE);
             Histogram latency = latency(stubs.get(0), arrived);
             channels.forEach(ManagedChannel::shutdownNow);
 
@@ -121,6 +123,8 @@ public final class AlertBenchmark {
             System.out.println("|---|---:|");
             System.out.printf("| alert-service Signal (unary), %d in flight | %,.0f signals/s |%n", CONCURRENCY, unary);
             System.out.printf("| alert-service SignalStream, %d streams | %,.0f signals/s |%n", STREAMS, streamed);
+            System.out.printf("| the correlation script called directly (EVALSHA, same Redis, same ops), %d in flight | %,.0f signals/s |%n",
+                    CONCURRENCY, direct);
             System.out.printf("| Alertmanager POST /api/v2/alerts, one alert per request, %d in flight | %,.0f alerts/s |%n", CONCURRENCY,
                     amSingle);
             System.out.printf("| Alertmanager POST /api/v2/alerts, 64 alerts per request, %d in flight | %,.0f alerts/s |%n", CONCURRENCY,
@@ -225,7 +229,8 @@ public final class AlertBenchmark {
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
         List<ManagedChannel> channels = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            channels.add(ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+            // callbacks on the transport thread (grpc-java's direct executor): the generator's own cost stays low
+            channels.add(ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor()
                     .intercept(MetadataUtils.newAttachHeadersInterceptor(headers)).build());
         }
         return channels;
@@ -234,6 +239,50 @@ public final class AlertBenchmark {
     /** {@link #CONCURRENCY} unary Signal calls in flight, round robin over the channels; signals per second. */
     static double unary(List<AlertsGrpc.AlertsFutureStub> stubs, Duration duration) throws InterruptedException {
         return Loops.closed(CONCURRENCY, i -> stubs.get(i % stubs.size()).signal(failed()), duration);
+    }
+
+    /**
+     * What Redis allows with this rule set: per signal, the one EVALSHA of alert-service's correlation script that the
+     * service sends (the seen-check and the event_count ops of the 2 or 3 correlations that a user's failed login
+     * feeds), on one pipelined connection from this process, {@link #CONCURRENCY} in flight.
+     */
+    static double directScript(Path root, String redisUrl, Duration duration) throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            io.vertx.redis.client.RedisConnection redis = io.vertx.redis.client.Redis.createClient(vertx,
+                    new io.vertx.redis.client.RedisOptions().setConnectionString(redisUrl).setMaxWaitingHandlers(4096)).connect()
+                    .toCompletionStage().toCompletableFuture().get();
+            String script = Files.readString(root.resolve("alert-service/src/main/resources/lua/correlate.lua"));
+            String sha = redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SCRIPT).arg("LOAD").arg(script))
+                    .toCompletionStage().toCompletableFuture().get().toString();
+            java.util.function.IntFunction<com.google.common.util.concurrent.ListenableFuture<?>> call = i -> {
+                SecuritySignal signal = failed();
+                String user = signal.getLabelsOrThrow("user");
+                int suffix = user.charAt(user.length() - 1) - '0';
+                List<Integer> correlations = new ArrayList<>();
+                for (int r = suffix; r < RULES; r += 10) {
+                    correlations.add(r);
+                }
+                io.vertx.redis.client.Request request = io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.EVALSHA).arg(sha)
+                        .arg(1 + 3 * correlations.size()).arg("sekisho:alert:seen:" + signal.getSignalId());
+                for (int r : correlations) {
+                    String base = "sekisho:alert:c:bench-correlation-" + r + ":" + user;
+                    request.arg(base).arg(base + ":f").arg(base + ":e");
+                }
+                request.arg(signal.getSignalId()).arg(System.currentTimeMillis()).arg(signal.getSignalId() + "||").arg(correlations.size());
+                for (int ignored : correlations) {
+                    request.arg("count").arg(60_000).arg(100_000).arg("").arg("");
+                }
+                request.arg(86_400);
+                com.google.common.util.concurrent.SettableFuture<Object> answered = com.google.common.util.concurrent.SettableFuture.create();
+                redis.send(request).onSuccess(answered::set).onFailure(answered::setException);
+                return answered;
+            };
+            Loops.closed(CONCURRENCY, call, WARMUP);
+            return Loops.closed(CONCURRENCY, call, duration);
+        } finally {
+            vertx.close();
+        }
     }
 
     /** {@link #STREAMS} streams, each keeping at most 256 signals unacknowledged (the server's own flow control does the rest). */
