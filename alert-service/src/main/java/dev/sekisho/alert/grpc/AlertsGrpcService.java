@@ -11,8 +11,7 @@ import dev.sekisho.alert.service.SignalValidator;
 import dev.sekisho.alert.v1.MutinyAlertsGrpc;
 import dev.sekisho.alert.v1.SecuritySignal;
 import dev.sekisho.alert.v1.SignalAck;
-import dev.sekisho.common.problem.GrpcProblems;
-import dev.sekisho.common.problem.ProblemException;
+import dev.sekisho.common.problem.GrpcErrors;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
@@ -65,12 +64,11 @@ public class AlertsGrpcService extends MutinyAlertsGrpc.AlertsImplBase {
         return out.build();
     }
 
+    /** A failure the suite knows keeps its status (a bad token: UNAUTHENTICATED); anything else: retry later. */
     private static Throwable status(Throwable failure) {
-        if (failure instanceof ProblemException problem) {
-            return GrpcProblems.toStatus(problem);
-        }
-        if (failure instanceof io.grpc.StatusRuntimeException) {
-            return failure;
+        Status known = GrpcErrors.known(failure);
+        if (known != null) {
+            return known.asRuntimeException();
         }
         LOG.warnf("a signal was not evaluated: %s", failure.getClass().getSimpleName());
         return Status.UNAVAILABLE.withDescription("Signals cannot be evaluated right now; retry.").asRuntimeException();

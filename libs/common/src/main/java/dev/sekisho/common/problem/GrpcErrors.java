@@ -48,6 +48,21 @@ public class GrpcErrors implements ExceptionHandlerProvider {
     }
 
     static Status status(Throwable failure) {
+        Status known = known(failure);
+        if (known != null) {
+            return known;
+        }
+        String errorId = UUID.randomUUID().toString();
+        LOG.errorf(failure, "Unexpected gRPC error %s", errorId);
+        return Status.INTERNAL.withDescription("Unexpected error; quote id " + errorId + " to the operators.");
+    }
+
+    /**
+     * The status of a failure the suite knows, or null: a status or problem anywhere in the cause chain first (an
+     * identity provider's 503, such as a revocation list that cannot be read, reaches here wrapped in Quarkus'
+     * AuthenticationFailedException, and must stay a 503, not become a bad credential), then the security exceptions.
+     */
+    public static Status known(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof StatusRuntimeException s) {
                 return s.getStatus();
@@ -58,6 +73,8 @@ public class GrpcErrors implements ExceptionHandlerProvider {
             if (t instanceof ProblemException p) {
                 return GrpcProblems.toStatus(p).getStatus();
             }
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof UnauthorizedException || t instanceof AuthenticationFailedException) {
                 return Status.UNAUTHENTICATED.withDescription("Missing or invalid credentials.");
             }
@@ -65,8 +82,6 @@ public class GrpcErrors implements ExceptionHandlerProvider {
                 return Status.PERMISSION_DENIED.withDescription("The caller's roles do not allow this operation.");
             }
         }
-        String errorId = UUID.randomUUID().toString();
-        LOG.errorf(failure, "Unexpected gRPC error %s", errorId);
-        return Status.INTERNAL.withDescription("Unexpected error; quote id " + errorId + " to the operators.");
+        return null;
     }
 }

@@ -2,12 +2,14 @@ package dev.sekisho.common.problem;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.concurrent.CompletionException;
 
 import org.junit.jupiter.api.Test;
 
 import io.grpc.Status;
+import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 
@@ -17,6 +19,15 @@ class GrpcErrorsTest {
     void securityFailuresBecomeTheirGrpcCodesEvenWhenWrapped() {
         assertEquals(Status.Code.UNAUTHENTICATED, GrpcErrors.status(new UnauthorizedException()).getCode());
         assertEquals(Status.Code.PERMISSION_DENIED, GrpcErrors.status(new CompletionException(new ForbiddenException())).getCode());
+    }
+
+    @Test
+    void anIdentityProvidersUnavailabilityStaysUnavailableInsideAnAuthenticationFailure() {
+        // a revocation list that cannot be read is a 503 the caller retries, not a bad credential
+        Throwable wrapped = new AuthenticationFailedException(ProblemException.unavailable("revocation list unreadable", 1));
+        assertEquals(Status.Code.UNAVAILABLE, GrpcErrors.status(wrapped).getCode());
+        assertEquals(Status.Code.UNAUTHENTICATED, GrpcErrors.status(new AuthenticationFailedException("invalid bearer token")).getCode());
+        assertNull(GrpcErrors.known(new IllegalStateException("unknown")));
     }
 
     @Test
