@@ -145,6 +145,7 @@ class AuditIngestTest {
         assertInvalid(valid.toBuilder().setOccurredAt(Timestamp.newBuilder().setSeconds(Instant.now().plusSeconds(3600).getEpochSecond())).build());
         assertInvalid(valid.toBuilder().clearOccurredAt().build());
         assertInvalid(valid.toBuilder().setActor(valid.getActor().toBuilder().setTypeValue(99)).build());
+        assertInvalid(valid.toBuilder().setActor(valid.getActor().toBuilder().clearId()).build()); // a user without an id
         assertInvalid(valid.toBuilder().setOutcomeValue(42).build());
         assertInvalid(valid.toBuilder().setAction("Not A Dotted Name").build());
         assertInvalid(valid.toBuilder().putAttributes("blob", "x".repeat(1_000_000)).build());
@@ -152,6 +153,15 @@ class AuditIngestTest {
         assertInvalid(valid.toBuilder().setReason("before\u0000after").build());
         assertInvalid(valid.toBuilder().putAttributes("note", "a\u0000b").build());
         assertEquals(before, count("action <> 'audit.read'"));
+    }
+
+    @Test
+    void anAnonymousActorsRecordIsKeptWithoutAnId() throws Exception {
+        // what auth-service records for a refused refresh or a gateway denial without credentials
+        AuditEvent event = event("auth.token.refresh-failed").toBuilder()
+                .setActor(Actor.newBuilder().setType(ActorType.ACTOR_TYPE_ANONYMOUS).setIp("198.51.100.9")).build();
+        assertTrue(ingest.record(event).getSequence() > 0);
+        assertEquals(1, count("event_id = '" + event.getEventId() + "' and actor_type = 'anonymous' and actor_id = ''"));
     }
 
     @Test

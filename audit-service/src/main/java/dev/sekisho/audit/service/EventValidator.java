@@ -58,7 +58,9 @@ public class EventValidator {
             throw bad("actor.type is required");
         }
         e.actorType = event.getActor().getType().name().substring("ACTOR_TYPE_".length()).toLowerCase(Locale.ROOT);
-        e.actorId = text("actor.id", event.getActor().getId(), AuditLimits.ACTOR_ID, true);
+        // an anonymous actor (a refused refresh, a gateway denial without credentials) has no id, and its record counts
+        e.actorId = text("actor.id", event.getActor().getId(), AuditLimits.ACTOR_ID,
+                event.getActor().getType() != ActorType.ACTOR_TYPE_ANONYMOUS);
         e.actorIp = pseudonyms.of(text("actor.ip", event.getActor().getIp(), AuditLimits.ACTOR_IP, false));
         e.actorUserAgent = text("actor.user_agent", event.getActor().getUserAgent(), AuditLimits.ACTOR_USER_AGENT, false);
         e.actorClientId = text("actor.client_id", event.getActor().getClientId(), AuditLimits.ACTOR_CLIENT_ID, false);
