@@ -114,6 +114,24 @@ public final class Suite {
         return ports.get(service).api();
     }
 
+    /** Stops one service of the suite (an outage); {@link #restart} starts it again on the same ports and stores. */
+    public void stop(SekishoService service) {
+        ServiceLauncher running = processes.remove(service);
+        if (running != null) {
+            running.stop();
+        }
+    }
+
+    /** Starts a service stopped with {@link #stop(SekishoService)} again and waits until it is ready. */
+    public void restart(SekishoService service, Duration readyTimeout) {
+        if (processes.containsKey(service)) {
+            throw new IllegalStateException(service.module() + " is running");
+        }
+        ServiceLauncher launched = ServiceLauncher.launch(repoRoot, service, ports.get(service), environment(service), log(service));
+        processes.put(service, launched);
+        launched.awaitReady(readyTimeout, log(service));
+    }
+
     public void stop() {
         extras.forEach(ServiceLauncher::stop);
         extras.clear();
