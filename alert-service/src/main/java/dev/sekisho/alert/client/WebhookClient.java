@@ -27,6 +27,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.core.http.HttpClient;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 
 /**
  * Sends a notification to a webhook or chat endpoint: the name resolved now and every address checked
@@ -74,6 +75,7 @@ public class WebhookClient {
         }
     }
 
+    @WithSpan("webhook delivery")
     public Uni<Result> post(String url, List<Cidr> allowed, String webhookId, List<byte[]> secrets, String body) {
         URI uri = URI.create(url);
         boolean tls = "https".equals(uri.getScheme());

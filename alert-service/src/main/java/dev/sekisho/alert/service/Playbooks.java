@@ -21,6 +21,7 @@ import dev.sekisho.alert.repository.AlertStore;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.common.net.Cidr;
 import dev.sekisho.ratelimit.v1.IdentityType;
+import dev.sekisho.common.tracing.Steps;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -40,6 +41,9 @@ public class Playbooks {
 
     private static final Logger LOG = Logger.getLogger(Playbooks.class);
     static final Duration CLAIM = Duration.ofSeconds(60);
+
+    @Inject
+    Steps steps;
 
     @Inject
     ActionStore actions;
@@ -116,6 +120,10 @@ public class Playbooks {
     }
 
     private Uni<Void> execute(PlaybookAction.Kind kind, ActionStore.Action action) {
+        return steps.traced("playbook action " + kind.name().toLowerCase(java.util.Locale.ROOT), () -> attempt(kind, action));
+    }
+
+    private Uni<Void> attempt(PlaybookAction.Kind kind, ActionStore.Action action) {
         return Panache.withSession(() -> alerts.find(action.alertId())).flatMap(alert -> {
             String reason = "alert-service playbook: " + (alert == null ? "alert" : alert.title) + " (alert " + action.alertId() + ")";
             Uni<?> call = switch (kind) {

@@ -26,6 +26,7 @@ import dev.sekisho.common.security.CallerPermissions;
 import dev.sekisho.common.security.VerifiedToken;
 import dev.sekisho.common.problem.ProblemType;
 import io.smallrye.mutiny.Uni;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 
 /**
  * A signal's way through detection: the rules it matches (in memory), the correlations those feed (one Redis script
@@ -74,6 +75,7 @@ public class SignalIngest {
         return Uni.createFrom().deferred(() -> ingest(validator.validate(raw, emitter)));
     }
 
+    @WithSpan("alert rule evaluation")
     public Uni<Ack> ingest(Signal signal) {
         RuleSet rules = detections.current();
         List<Rule> matched = rules.matching(signal);

@@ -25,6 +25,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.sekisho.audit.config.AuditSettings;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 
 /**
  * Signs checkpoints with Ed25519 (JCA). The private key lives in a file outside the database, so whoever can
@@ -101,6 +102,7 @@ public class CheckpointSigner {
         return ByteBuffer.allocate(8 + hash.length + 8).putLong(seq).put(hash).putLong(HashChain.micros(signedAt)).array();
     }
 
+    @WithSpan("audit checkpoint sign")
     public byte[] sign(long seq, byte[] hash, Instant signedAt) {
         try {
             Signature signer = Signature.getInstance("Ed25519");

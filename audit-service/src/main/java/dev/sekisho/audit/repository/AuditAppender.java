@@ -34,6 +34,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 
 /**
  * Appends records to the chain. Events from every caller queue up and are written in batches, one transaction
@@ -101,6 +102,7 @@ public class AuditAppender {
                 .register(metrics);
     }
 
+    @WithSpan("audit chain append")
     public Uni<Ack> append(AuditEventEntity record) {
         CompletableFuture<Ack> done = new CompletableFuture<>();
         queue.add(new Pending(record, done));

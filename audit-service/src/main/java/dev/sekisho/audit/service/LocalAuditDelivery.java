@@ -5,6 +5,7 @@ import jakarta.inject.Inject;
 
 import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.common.problem.ProblemException;
+import dev.sekisho.common.tracing.TraceOrigin;
 import dev.sekisho.peers.AuditDelivery;
 import dev.sekisho.peers.ProtoDelivery;
 import io.smallrye.mutiny.Uni;
@@ -20,7 +21,7 @@ public class LocalAuditDelivery extends ProtoDelivery<AuditEvent> {
     AuditIngest ingest;
 
     public LocalAuditDelivery() {
-        super(AuditDelivery.STREAM, AuditEvent.parser());
+        super(AuditDelivery.STREAM, AuditEvent.parser(), e -> new TraceOrigin(e.getTraceId(), e.getSpanId()));
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
 
 import dev.sekisho.auth.config.AuthSettings;
+import dev.sekisho.common.tracing.Steps;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.faulttolerance.api.AsynchronousNonBlocking;
@@ -41,6 +42,9 @@ public class Keycloak {
 
     @Inject
     AuthSettings settings;
+
+    @Inject
+    Steps steps;
 
     @Inject
     MeterRegistry metrics;
@@ -90,13 +94,13 @@ public class Keycloak {
         if (totp != null) {
             form.add("totp", totp);
         }
-        return tokens(form);
+        return steps.traced("keycloak token grant", () -> tokens(form));
     }
 
     @AsynchronousNonBlocking
     @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5000, skipOn = GrantRejected.class)
     public Uni<TokenSet> refresh(String refreshToken) {
-        return tokens(clientForm("refresh_token").add("refresh_token", refreshToken));
+        return steps.traced("keycloak token refresh", () -> tokens(clientForm("refresh_token").add("refresh_token", refreshToken)));
     }
 
     /** Client credentials for a machine client: its own id and secret, passed through. */
@@ -110,14 +114,15 @@ public class Keycloak {
         if (scope != null && !scope.isBlank()) {
             form.add("scope", scope);
         }
-        return tokens(form);
+        return steps.traced("keycloak client credentials grant", () -> tokens(form));
     }
 
     /** Ends the session a refresh token belongs to (every token of that session stops refreshing). */
     @AsynchronousNonBlocking
     @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5000, skipOn = GrantRejected.class)
     public Uni<Void> logout(String refreshToken) {
-        return post(logoutUrl, logoutCalls, clientForm(null).add("refresh_token", refreshToken)).replaceWithVoid();
+        return steps.traced("keycloak logout", () -> post(logoutUrl, logoutCalls, clientForm(null).add("refresh_token", refreshToken)))
+                .replaceWithVoid();
     }
 
     private MultiMap clientForm(String grantType) {

@@ -27,6 +27,7 @@ import dev.sekisho.peers.SecurityEvents;
 import dev.sekisho.peers.SecurityEvents.Who;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 
 /**
  * Every credential endpoint's attempts are budgeted by ratelimit-service before Keycloak sees them: one
@@ -80,6 +81,7 @@ public class LoginBudget {
     }
 
     /** A login: per username (any case) and per source address. */
+    @WithSpan("login budget decision")
     public Uni<Verdict> spend(String username, String clientIp) {
         return spend(descriptor("username", username.toLowerCase(Locale.ROOT)), descriptor("source_ip", clientIp));
     }

@@ -22,6 +22,7 @@ public final class AuditLimits {
     public static final int REASON = 1024;
     public static final int SERVICE = 64;
     public static final int TRACE_ID = 64;
+    public static final int SPAN_ID = 16;
     public static final int ATTRIBUTES = 64;
     public static final int ATTRIBUTE_NAME = 128;
     /** All attribute names and values together, in characters (audit-service's default; it may allow more). */
@@ -42,6 +43,7 @@ public final class AuditLimits {
         field = field != null ? field : tooLong("reason", event.getReason(), REASON);
         field = field != null ? field : tooLong("service", event.getService(), SERVICE);
         field = field != null ? field : tooLong("trace_id", event.getTraceId(), TRACE_ID);
+        field = field != null ? field : tooLong("span_id", event.getSpanId(), SPAN_ID);
         if (field != null) {
             return field;
         }

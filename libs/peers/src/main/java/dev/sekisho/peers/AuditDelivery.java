@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.MutinyAuditIngestGrpc;
 import io.quarkus.arc.properties.IfBuildProperty;
+import dev.sekisho.common.tracing.TraceOrigin;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
 
@@ -29,7 +30,7 @@ public class AuditDelivery extends ProtoDelivery<AuditEvent> {
     io.grpc.Channel channel;
 
     public AuditDelivery() {
-        super(STREAM, AuditEvent.parser());
+        super(STREAM, AuditEvent.parser(), m -> new TraceOrigin(m.getTraceId(), m.getSpanId()));
     }
 
     @Override

@@ -3,22 +3,39 @@ package dev.sekisho.peers;
 import java.util.ArrayList;
 import java.util.List;
 
+import java.util.function.Function;
+
+import jakarta.inject.Inject;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 
+import dev.sekisho.common.tracing.Steps;
+import dev.sekisho.common.tracing.TraceOrigin;
 import io.grpc.Status;
 import io.smallrye.mutiny.Uni;
 
-/** An {@link OutboxDelivery} of protobuf messages: parses the stored bytes and hands the message to a peer call. */
+/**
+ * An {@link OutboxDelivery} of protobuf messages: parses the stored bytes and hands the message to a peer call.
+ * Each attempt is a span {@code outbox deliver <stream>}, a child of the span that recorded the message (its
+ * {@link TraceOrigin}), so the peer call and the peer's own work on it appear in the trace of the act that produced it,
+ * seconds later if the peer was down, one span per attempt. Children rather than links: a user follows one login, one
+ * trace, from the gateway to the audit log; a link would leave the record's storing in a trace of its own.
+ */
 public abstract class ProtoDelivery<M extends Message> implements OutboxDelivery {
 
     private final String stream;
     private final Parser<M> parser;
+    private final Function<M, TraceOrigin> origin;
 
-    protected ProtoDelivery(String stream, Parser<M> parser) {
+    @Inject
+    Steps steps;
+
+    protected ProtoDelivery(String stream, Parser<M> parser, Function<M, TraceOrigin> origin) {
         this.stream = stream;
         this.parser = parser;
+        this.origin = origin;
     }
 
     /** The peer call; it completes when the peer acknowledged the message. */
@@ -67,6 +84,10 @@ public abstract class ProtoDelivery<M extends Message> implements OutboxDelivery
             return Uni.createFrom().failure(Status.INVALID_ARGUMENT.withDescription("unreadable " + stream + " entry")
                     .asRuntimeException());
         }
-        return send(message).replaceWithVoid();
+        TraceOrigin from = origin.apply(message);
+        if (!from.traced()) {
+            return send(message).replaceWithVoid();
+        }
+        return steps.traced("outbox deliver " + stream, from.parent(), () -> send(message)).replaceWithVoid();
     }
 }

@@ -21,7 +21,7 @@ import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.audit.v1.Resource;
 import dev.sekisho.common.security.VerifiedToken;
-import io.opentelemetry.api.trace.Span;
+import dev.sekisho.common.tracing.TraceOrigin;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
@@ -75,6 +75,7 @@ public class SecurityEvents {
 
     public Uni<Void> audit(String action, Who who, String resourceType, String resourceId, Outcome outcome, String reason,
             Map<String, String> attributes) {
+        TraceOrigin origin = TraceOrigin.current();
         Actor.Builder actor = Actor.newBuilder().setType(who.type()).setId(nz(who.id())).setIp(nz(who.ip()))
                 .setUserAgent(truncate(nz(who.userAgent()), 512)).setClientId(nz(who.clientId()));
         AuditEvent event = AuditEvent.newBuilder()
@@ -86,7 +87,8 @@ public class SecurityEvents {
                 .setOutcome(outcome)
                 .setReason(nz(reason))
                 .setService(service)
-                .setTraceId(traceId())
+                .setTraceId(origin.traceId())
+                .setSpanId(origin.spanId())
                 .putAllAttributes(attributes)
                 .build();
         String violation = AuditLimits.violation(event);
@@ -109,6 +111,7 @@ public class SecurityEvents {
 
     /** A signal with its own id, from this service, now, in the current trace. */
     public SecuritySignal signalOf(String kind, Severity severity, String summary, Map<String, String> labels) {
+        TraceOrigin origin = TraceOrigin.current();
         return SecuritySignal.newBuilder()
                 .setSignalId(UUID.randomUUID().toString())
                 .setKind(kind)
@@ -117,18 +120,14 @@ public class SecurityEvents {
                 .setOccurredAt(now())
                 .putAllLabels(labels)
                 .setSummary(summary)
-                .setTraceId(traceId())
+                .setTraceId(origin.traceId())
+                .setSpanId(origin.spanId())
                 .build();
     }
 
     private static Timestamp now() {
         Instant now = Instant.now();
         return Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
-    }
-
-    private static String traceId() {
-        var context = Span.current().getSpanContext();
-        return context.isValid() ? context.getTraceId() : "";
     }
 
     private static String nz(String text) {

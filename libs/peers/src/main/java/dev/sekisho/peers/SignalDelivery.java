@@ -5,6 +5,7 @@ import jakarta.inject.Inject;
 
 import dev.sekisho.alert.v1.MutinyAlertsGrpc;
 import dev.sekisho.alert.v1.SecuritySignal;
+import dev.sekisho.common.tracing.TraceOrigin;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
 
@@ -24,7 +25,7 @@ public class SignalDelivery extends ProtoDelivery<SecuritySignal> {
     io.grpc.Channel channel;
 
     public SignalDelivery() {
-        super(STREAM, SecuritySignal.parser());
+        super(STREAM, SecuritySignal.parser(), m -> new TraceOrigin(m.getTraceId(), m.getSpanId()));
     }
 
     @Override

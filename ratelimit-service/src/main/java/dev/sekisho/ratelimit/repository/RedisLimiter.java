@@ -25,6 +25,7 @@ import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 
 /**
  * Decides counters in Redis: one EVALSHA per algorithm with every counter of that algorithm (standalone), or one
@@ -59,6 +60,7 @@ public class RedisLimiter {
     @AsynchronousNonBlocking
     @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 1000, delayUnit = ChronoUnit.MILLIS,
             successThreshold = 2)
+    @WithSpan("ratelimit lua decision")
     public Uni<List<Verdict>> decide(List<Counter> counters) {
         if (counters.isEmpty()) {
             return Uni.createFrom().item(List.of());

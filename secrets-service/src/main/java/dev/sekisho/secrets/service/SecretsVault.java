@@ -32,6 +32,7 @@ import dev.sekisho.secrets.crypto.ValueHashes;
 import dev.sekisho.secrets.repository.SecretEntity;
 import dev.sekisho.secrets.repository.SecretStore;
 import dev.sekisho.secrets.repository.SecretVersionEntity;
+import dev.sekisho.common.tracing.Steps;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
@@ -76,6 +77,9 @@ public class SecretsVault {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
     private static final TypeReference<TreeMap<String, String>> DATA = new TypeReference<>() {
     };
+
+    @Inject
+    Steps steps;
 
     @Inject
     SecretStore store;
@@ -165,7 +169,7 @@ public class SecretsVault {
                     if (row.deletedAt != null) {
                         throw ProblemException.notFound("Version " + wanted + " of this secret is deleted (it can be undeleted).");
                     }
-                    byte[] plaintext = open(row);
+                    byte[] plaintext = steps.now("envelope decrypt", () -> open(row));
                     if (plaintext == null) {
                         return Uni.createFrom().item(new Read(null, "tampered", wanted));
                     }
