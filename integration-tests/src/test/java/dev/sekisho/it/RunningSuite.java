@@ -33,6 +33,7 @@ final class RunningSuite {
                 Suite started = new Suite(root, logs,
                         new Suite.Backends(SharedServers.postgres(), SharedServers.redis(), SharedServers.keycloak()),
                         Suite.freePorts())
+                        .withTraceEndpoint(SharedServers.traces().endpoint())
                         .withEnvironment("SEKISHO_RATELIMIT_POLICIES_DIR", policies.toString())
                         // counting across instances is what is tested here, not the fail-open answer a busy
                         // two-core machine would give past the 50 ms production timeout

@@ -6,6 +6,7 @@ import dev.sekisho.testing.servers.PostgresServer;
 import dev.sekisho.testing.servers.RedisServer;
 import dev.sekisho.testing.servers.ServerProcess;
 import dev.sekisho.testing.servers.SharedServers;
+import dev.sekisho.testing.servers.TraceCollector;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,6 +43,7 @@ public final class LocalStack {
     private final int redisPort = envPort("SEKISHO_REDIS_PORT", 6379);
     private final int keycloakPort = envPort("SEKISHO_KEYCLOAK_PORT", 8180);
     private final int keycloakManagementPort = envPort("SEKISHO_KEYCLOAK_MANAGEMENT_PORT", 9180);
+    private final int otlpPort = envPort("SEKISHO_OTLP_PORT", 4317);
 
     LocalStack(Path root, Path home) {
         this.root = root;
@@ -61,6 +63,7 @@ public final class LocalStack {
                 case "up" -> stack.up();
                 case "down" -> stack.down();
                 case "status" -> stack.status();
+                case "trace" -> stack.trace(args.length > 1 ? args[1] : "last");
                 default -> {
                     System.err.println("usage: sekisho up | down | status | logs [component]");
                     yield 2;
@@ -82,6 +85,11 @@ public final class LocalStack {
         for (int port : List.of(postgresPort, redisPort, keycloakPort, keycloakManagementPort)) {
             requireFree(port);
         }
+        String userCollector = System.getenv("SEKISHO_OTLP_ENDPOINT");
+        boolean ownCollector = userCollector == null || userCollector.isBlank();
+        if (ownCollector) {
+            requireFree(otlpPort);
+        }
         Suite.defaultPorts().values().forEach(ports -> {
             requireFree(ports.api());
             requireFree(ports.management());
@@ -101,16 +109,24 @@ public final class LocalStack {
             started.put("redis", redis.pid());
             save(started);
 
+            String otlp = ownCollector ? "http://127.0.0.1:" + otlpPort : userCollector;
+            if (ownCollector) {
+                System.out.println("Starting the trace collector (OTLP/gRPC) on " + otlpPort + " ...");
+                started.put("traces", startCollector().pid());
+                save(started);
+            }
+
             System.out.println("Starting Keycloak on " + keycloakPort + " (a cold start takes about a minute) ...");
             KeycloakServer keycloak = new KeycloakServer(keycloakHome(), root.resolve("deploy/keycloak/sekisho-realm.json"),
-                    keycloakPort, keycloakManagementPort, false, logs.resolve("keycloak.log"));
+                    keycloakPort, keycloakManagementPort, false, logs.resolve("keycloak.log")).withTracing(otlp);
             keycloak.start(Duration.ofSeconds(300));
             started.put("keycloak", keycloak.pid());
             save(started);
 
             System.out.println("Starting the services ...");
             Suite suite = new Suite(root, logs,
-                    new Suite.Backends(postgres.connection("postgres"), redis.url(), keycloak.url()), Suite.defaultPorts());
+                    new Suite.Backends(postgres.connection("postgres"), redis.url(), keycloak.url()), Suite.defaultPorts())
+                    .withTraceEndpoint(otlp);
             suite.start(Duration.ofSeconds(240)).forEach((service, process) -> started.put(service.module(), process.pid()));
             save(started);
         } catch (RuntimeException e) {
@@ -121,6 +137,39 @@ public final class LocalStack {
         }
         printTable();
         return 0;
+    }
+
+    /** The collector's spans as they arrive, kept for {@code ./sekisho trace}. */
+    private Path spansFile() {
+        return home.resolve("traces/spans.jsonl");
+    }
+
+    private Process startCollector() {
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), TraceCollector.class.getName(), "serve",
+                String.valueOf(otlpPort), spansFile().toString());
+        Process process = ServerProcess.start(command, logs.resolve("traces.log"), Map.of());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Ports.isListening("127.0.0.1", otlpPort)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the trace collector did not start; see " + logs.resolve("traces.log"));
+            }
+            Ports.sleep(100);
+        }
+        return process;
+    }
+
+    /** {@code ./sekisho trace [TRACE_ID|last]}: one trace the collector received, as a tree. */
+    int trace(String which) {
+        List<TraceCollector.CollectedSpan> all = TraceCollector.read(spansFile());
+        Optional<String> id = which.equals("last") ? TraceCollector.lastTrace(all) : Optional.of(which.toLowerCase(java.util.Locale.ROOT));
+        if (id.isEmpty()) {
+            System.err.println("No traces yet in " + spansFile() + " (with SEKISHO_OTLP_ENDPOINT set, look in your own collector).");
+            return 1;
+        }
+        List<TraceCollector.CollectedSpan> trace = TraceCollector.ofTrace(all, id.get());
+        System.out.print(TraceCollector.tree(trace));
+        return trace.isEmpty() ? 1 : 0;
     }
 
     int down() {
@@ -180,6 +229,10 @@ public final class LocalStack {
         List<Component> rows = new ArrayList<>();
         rows.add(new Component("postgres", "postgresql://127.0.0.1:" + postgresPort, "", false));
         rows.add(new Component("redis", "redis://127.0.0.1:" + redisPort, "", false));
+        String userCollector = System.getenv("SEKISHO_OTLP_ENDPOINT");
+        if (userCollector == null || userCollector.isBlank()) {
+            rows.add(new Component("traces", "http://127.0.0.1:" + otlpPort, "", false));
+        }
         rows.add(new Component("keycloak", "http://127.0.0.1:" + keycloakPort, "http://127.0.0.1:" + keycloakManagementPort, false));
         Suite.defaultPorts().forEach((service, ports) -> rows.add(new Component(service.module(),
                 "http://127.0.0.1:" + ports.api(), "http://127.0.0.1:" + ports.management(), true)));
@@ -221,6 +274,7 @@ public final class LocalStack {
             case "keycloak" -> 1;
             case "redis" -> 2;
             case "postgres" -> 3;
+            case "traces" -> 4;
             default -> 0;
         };
     }

@@ -35,6 +35,7 @@ public final class Suite {
     private final Map<SekishoService, ServiceLauncher> processes = new EnumMap<>(SekishoService.class);
     private final List<ServiceLauncher> extras = new ArrayList<>();
     private final Map<String, String> extraEnvironment = new HashMap<>();
+    private String traceEndpoint;
 
     public Suite(Path repoRoot, Path logs, Backends backends, Map<SekishoService, ServicePorts> ports) {
         this.repoRoot = repoRoot;
@@ -83,6 +84,15 @@ public final class Suite {
     /** Extra environment for every service (e.g. SEKISHO_RATELIMIT_POLICIES_DIR), before start. */
     public Suite withEnvironment(String name, String value) {
         extraEnvironment.put(name, value);
+        return this;
+    }
+
+    /**
+     * Where the services export their spans (OTLP/gRPC) when SEKISHO_OTLP_ENDPOINT does not say: a
+     * {@link TraceCollector}. Without either, tracing is off.
+     */
+    public Suite withTraceEndpoint(String endpoint) {
+        this.traceEndpoint = endpoint;
         return this;
     }
 
@@ -157,11 +167,13 @@ public final class Suite {
             env.put("QUARKUS_DATASOURCE_USERNAME", db.user());
             env.put("QUARKUS_DATASOURCE_PASSWORD", db.password());
         }
-        String otlp = System.getenv("SEKISHO_OTLP_ENDPOINT");
-        if (otlp == null || otlp.isBlank()) {
+        String otlp = otlpEndpoint();
+        if (otlp == null) {
             env.put("QUARKUS_OTEL_SDK_DISABLED", "true");
         } else {
             env.put("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", otlp);
+            // spans leave within a second of ending (the SDK's default waits five), so a trace is whole soon after a request
+            env.put("QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "1s");
         }
         for (SekishoService peer : SekishoService.values()) {
             env.put("SEKISHO_" + peer.name() + "_URL", url(peer));
@@ -180,6 +192,12 @@ public final class Suite {
         env.put("QUARKUS_GRPC_CLIENTS_ALERTS_PORT", String.valueOf(ports.get(SekishoService.ALERT).api()));
         env.putAll(extraEnvironment);
         return env;
+    }
+
+    /** SEKISHO_OTLP_ENDPOINT (a collector or Jaeger of the user's) over the suite's own collector; null when neither. */
+    public String otlpEndpoint() {
+        String configured = System.getenv("SEKISHO_OTLP_ENDPOINT");
+        return configured != null && !configured.isBlank() ? configured : traceEndpoint;
     }
 
     private void awaitReady(Duration timeout) {

@@ -38,6 +38,7 @@ public final class KeycloakServer {
     private final int managementPort;
     private final boolean inMemory;
     private final Path log;
+    private String tracingEndpoint;
     private Process process;
 
     /**
@@ -53,6 +54,15 @@ public final class KeycloakServer {
         this.log = log;
     }
 
+    /**
+     * Keycloak exports its spans (OTLP/gRPC) to {@code endpoint}, so that a token grant made for a login is a span of
+     * that login's trace (the caller's traceparent is honoured). Before {@link #start}.
+     */
+    public KeycloakServer withTracing(String endpoint) {
+        this.tracingEndpoint = endpoint;
+        return this;
+    }
+
     public synchronized String start(Duration timeout) {
         if (!Files.isExecutable(home.resolve("bin/kc.sh"))) {
             throw new IllegalStateException("no Keycloak at " + home + ": run the build (./mvnw verify) to unpack it,"
@@ -64,9 +74,12 @@ public final class KeycloakServer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stage the realm file " + realmFile, e);
         }
-        List<String> command = List.of(home.resolve("bin/kc.sh").toString(), "start-dev", "--import-realm",
+        List<String> command = new java.util.ArrayList<>(List.of(home.resolve("bin/kc.sh").toString(), "start-dev", "--import-realm",
                 "--http-host=127.0.0.1", "--http-port=" + httpPort, "--http-management-port=" + managementPort,
-                "--db=" + (inMemory ? "dev-mem" : "dev-file"), "--health-enabled=true", "--log-level=warn");
+                "--db=" + (inMemory ? "dev-mem" : "dev-file"), "--health-enabled=true", "--log-level=warn"));
+        if (tracingEndpoint != null) {
+            command.addAll(List.of("--tracing-enabled=true", "--tracing-endpoint=" + tracingEndpoint));
+        }
         Map<String, String> environment = new java.util.HashMap<>(Map.of(
                 "JAVA_HOME", System.getProperty("java.home"),
                 "JAVA_OPTS_KC_HEAP", "-Xms64m -Xmx768m",

@@ -25,7 +25,24 @@ public final class SharedServers {
     private static final String KEYCLOAK_KEY = "sekisho.testing.shared.keycloak";
     private static final String KEYCLOAK_PID_KEY = "sekisho.testing.shared.keycloak.pid";
 
+    /** Set (true) where tests look at traces: Keycloak then exports to {@link #traces()} too. */
+    public static final String TRACES_PROPERTY = "sekisho.testing.traces";
+    private static TraceCollector traces;
+
     private SharedServers() {
+    }
+
+    /**
+     * The JVM's OTLP receiver, started on first use: the suite's services and, with {@link #TRACES_PROPERTY}, Keycloak
+     * export their spans to it. (One class loader only: the integration tests, which run no Quarkus application.)
+     */
+    public static synchronized TraceCollector traces() {
+        if (traces == null) {
+            TraceCollector started = TraceCollector.start(Ports.free(), null);
+            onExit(started::close);
+            traces = started;
+        }
+        return traces;
     }
 
     /** Connection to a database named {@code sekisho}. */
@@ -73,6 +90,9 @@ public final class SharedServers {
                 } else {
                     KeycloakServer server = new KeycloakServer(keycloakHome(), realmFile(), Ports.free(), Ports.free(), true,
                             logFile("keycloak"));
+                    if (Boolean.getBoolean(TRACES_PROPERTY)) {
+                        server.withTracing(traces().endpoint());
+                    }
                     shared = server.start(Duration.ofSeconds(Long.getLong("sekisho.keycloak.start-timeout", 240)));
                     System.setProperty(KEYCLOAK_PID_KEY, String.valueOf(server.pid()));
                     onExit(server::stop);

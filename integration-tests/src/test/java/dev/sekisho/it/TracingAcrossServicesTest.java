@@ -1,0 +1,147 @@
+package dev.sekisho.it;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+import dev.sekisho.launcher.SekishoService;
+import dev.sekisho.launcher.Suite;
+import dev.sekisho.testing.fixtures.KeycloakTokens;
+import dev.sekisho.testing.fixtures.Totp;
+import dev.sekisho.testing.servers.Ports;
+import dev.sekisho.testing.servers.SharedServers;
+import dev.sekisho.testing.servers.TraceCollector;
+import dev.sekisho.testing.servers.TraceCollector.CollectedSpan;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.restassured.http.ContentType;
+
+/**
+ * One trace from the gateway to the audit log, collected by a real OTLP receiver (SharedServers.traces): as a gateway
+ * would, the test gives an MFA login through auth-service's REST and an ext_authz check with an API key the same
+ * trace (W3C traceparent). The trace holds the spans of all five services and Keycloak: the login budget's gRPC pair
+ * (auth client, ratelimit server), the Keycloak grant, the API key's verification in secrets-service, Redis and
+ * PostgreSQL commands, and, through the outboxes, the audit record's delivery and storing and the signal's evaluation;
+ * the audit record and the alert evidence name that trace. No password, code, token or key is in any span.
+ */
+class TracingAcrossServicesTest {
+
+    @Test
+    void aLoginAndAGatewayCheckAreOneTraceAcrossEveryService() {
+        Suite suite = RunningSuite.get();
+        TraceCollector collector = SharedServers.traces();
+        String operator = KeycloakTokens.user(KeycloakTokens.DEMO, KeycloakTokens.DEMO_PASSWORD, KeycloakTokens.DEMO_TOTP);
+        Map<String, Object> issued = given().baseUri(suite.url(SekishoService.SECRETS)).auth().oauth2(operator)
+                .contentType(ContentType.JSON)
+                .body(Map.of("name", "tracing probe", "owner", "team-tracing", "scopes", List.of("operator"),
+                        "allowedCidrs", List.of("203.0.113.0/24")))
+                .post("/v1/apikeys").then().statusCode(201).extract().as(Map.class);
+        String apiKey = (String) issued.get("key");
+
+        String traceId = hex(16);
+        String code = Totp.fresh(KeycloakTokens.DEMO_TOTP);
+        String ip = "203.0.113." + ThreadLocalRandom.current().nextInt(1, 255);
+        String access = given().baseUri(suite.url(SekishoService.AUTH)).contentType(ContentType.JSON)
+                .header("traceparent", "00-" + traceId + "-" + hex(8) + "-01").header("X-Forwarded-For", ip)
+                .body(Map.of("username", KeycloakTokens.DEMO, "password", KeycloakTokens.DEMO_PASSWORD, "totp", code))
+                .post("/v1/auth/token").then().statusCode(200).extract().path("access_token");
+
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER), "00-" + traceId + "-" + hex(8) + "-01");
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", suite.port(SekishoService.AUTH)).usePlaintext()
+                .intercept(MetadataUtils.newAttachHeadersInterceptor(headers)).build();
+        try {
+            var allowed = AuthorizationGrpc.newBlockingStub(channel).check(CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+                    .setSource(AttributeContext.Peer.newBuilder().setAddress(Address.newBuilder()
+                            .setSocketAddress(SocketAddress.newBuilder().setAddress("203.0.113.20").setPortValue(40000))))
+                    .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder()
+                            .setMethod("POST").setPath("/api/orders").putHeaders("x-api-key", apiKey)))
+                    .putContextExtensions("sekisho.required_role", "operator")).build());
+            assertEquals(0, allowed.getStatus().getCode(), allowed.toString());
+        } finally {
+            channel.shutdownNow();
+        }
+
+        List<CollectedSpan> trace = await(collector, traceId, spans -> has(spans, "audit-service", s -> s.name().equals("audit chain append"))
+                && has(spans, "alert-service", s -> s.name().equals("alert rule evaluation"))
+                && has(spans, "keycloak", s -> true) && has(spans, "secrets-service", s -> s.kind().equals("SERVER")));
+        String tree = TraceCollector.tree(trace);
+        Set<String> services = trace.stream().map(CollectedSpan::service).collect(Collectors.toSet());
+        assertTrue(services.containsAll(Set.of("auth-service", "ratelimit-service", "secrets-service", "audit-service", "alert-service",
+                "keycloak")), services + "\n" + tree);
+        // the login budget's gRPC call: auth-service's client span, ratelimit-service's server span beneath it
+        CollectedSpan budget = trace.stream().filter(s -> s.name().equals("login budget decision")).findFirst()
+                .orElseThrow(() -> new AssertionError(tree));
+        CollectedSpan budgetCall = trace.stream().filter(s -> s.service().equals("auth-service") && s.kind().equals("CLIENT")
+                && s.parentSpanId().equals(budget.spanId())).findFirst().orElseThrow(() -> new AssertionError(tree));
+        assertTrue(trace.stream().anyMatch(s -> s.service().equals("ratelimit-service") && s.kind().equals("SERVER")
+                && s.parentSpanId().equals(budgetCall.spanId())), tree);
+        CollectedSpan grant = trace.stream().filter(s -> s.name().equals("keycloak token grant")).findFirst()
+                .orElseThrow(() -> new AssertionError(tree));
+        assertTrue(trace.stream().anyMatch(s -> s.service().equals("keycloak") && trace.stream().anyMatch(c -> c.spanId()
+                .equals(s.parentSpanId()) && c.parentSpanId().equals(grant.spanId()))), "Keycloak's spans beneath the grant\n" + tree);
+        for (String named : List.of("login budget decision", "keycloak token grant", "ratelimit lua decision", "outbox deliver audit",
+                "outbox deliver signals", "audit chain append", "alert rule evaluation")) {
+            assertTrue(trace.stream().anyMatch(s -> s.name().equals(named)), named + "\n" + tree);
+        }
+        assertTrue(trace.stream().anyMatch(s -> "redis".equals(s.attributes().get("db.system"))
+                || "redis".equals(s.attributes().get("db.system.name"))), "Redis commands\n" + tree);
+        assertTrue(trace.stream().anyMatch(s -> "postgresql".equals(s.attributes().get("db.system"))
+                || "postgresql".equals(s.attributes().get("db.system.name"))), "PostgreSQL commands\n" + tree);
+
+        for (CollectedSpan span : collector.spans()) {
+            String text = span.name() + " " + span.attributes();
+            for (String secret : List.of(KeycloakTokens.DEMO_PASSWORD, apiKey, access, operator, code)) {
+                assertFalse(text.contains(secret), "a credential in span " + span.name() + " of " + span.service());
+            }
+        }
+
+        String auditor = KeycloakTokens.auditor();
+        List<Map<String, Object>> records = given().baseUri(suite.url(SekishoService.AUDIT)).auth().oauth2(auditor)
+                .queryParam("traceId", traceId).get("/v1/audit/events").then().statusCode(200).extract().jsonPath().getList("events");
+        assertTrue(records.stream().anyMatch(r -> "auth.login.succeeded".equals(r.get("action"))), "the login's record names the trace");
+    }
+
+    private static boolean has(List<CollectedSpan> spans, String service, Predicate<CollectedSpan> matching) {
+        return spans.stream().anyMatch(s -> s.service().equals(service) && matching.test(s));
+    }
+
+    private static List<CollectedSpan> await(TraceCollector collector, String traceId, Predicate<List<CollectedSpan>> complete) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
+            List<CollectedSpan> trace = collector.trace(traceId);
+            if (complete.test(trace)) {
+                Ports.sleep(3_000); // the last batches of every exporter
+                return collector.trace(traceId);
+            }
+            assertTrue(System.nanoTime() < deadline, "the trace is not whole:\n" + TraceCollector.tree(trace));
+            Ports.sleep(500);
+        }
+    }
+
+    private static String hex(int bytes) {
+        byte[] random = new byte[bytes];
+        ThreadLocalRandom.current().nextBytes(random);
+        random[0] |= 1; // never all zero (an invalid id)
+        return HexFormat.of().formatHex(random);
+    }
+}
