@@ -81,6 +81,18 @@ class TracingAcrossServicesTest {
             channel.shutdownNow();
         }
 
+        // five refused logins of one user fire the brute-force rule; the fifth is part of this trace too
+        String victim = "traced-" + hex(4);
+        for (int i = 0; i < 5; i++) {
+            var attempt = given().baseUri(suite.url(SekishoService.AUTH)).contentType(ContentType.JSON)
+                    .header("X-Forwarded-For", "198.18.7." + (i + 1));
+            if (i == 4) {
+                attempt.header("traceparent", "00-" + traceId + "-" + hex(8) + "-01");
+            }
+            attempt.body(Map.of("username", victim, "password", "not-the-password", "totp", "000000")).post("/v1/auth/token")
+                    .then().statusCode(401);
+        }
+
         List<CollectedSpan> trace = await(collector, traceId, spans -> has(spans, "audit-service", s -> s.name().equals("audit chain append"))
                 && has(spans, "alert-service", s -> s.name().equals("alert rule evaluation"))
                 && has(spans, "keycloak", s -> true) && has(spans, "secrets-service", s -> s.kind().equals("SERVER")));
@@ -105,8 +117,9 @@ class TracingAcrossServicesTest {
         }
         assertTrue(trace.stream().anyMatch(s -> "redis".equals(s.attributes().get("db.system"))
                 || "redis".equals(s.attributes().get("db.system.name"))), "Redis commands\n" + tree);
-        assertTrue(trace.stream().anyMatch(s -> "postgresql".equals(s.attributes().get("db.system"))
-                || "postgresql".equals(s.attributes().get("db.system.name"))), "PostgreSQL commands\n" + tree);
+        // audit-service's store is PostgreSQL: the chain append's INSERT (the Vert.x SQL client's span)
+        assertTrue(trace.stream().anyMatch(s -> s.service().equals("audit-service") && s.kind().equals("CLIENT")
+                && s.name().startsWith("INSERT audit_event")), "PostgreSQL commands\n" + tree);
 
         for (CollectedSpan span : collector.spans()) {
             String text = span.name() + " " + span.attributes();
@@ -116,10 +129,55 @@ class TracingAcrossServicesTest {
         }
 
         String auditor = KeycloakTokens.auditor();
+        long deadline;
         List<Map<String, Object>> records = given().baseUri(suite.url(SekishoService.AUDIT)).auth().oauth2(auditor)
                 .queryParam("traceId", traceId).get("/v1/audit/events").then().statusCode(200).extract().jsonPath().getList("events");
         assertTrue(records.stream().anyMatch(r -> "auth.login.succeeded".equals(r.get("action"))), "the login's record names the trace");
+        Map<?, ?> alert = null;
+        deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (alert == null) {
+            alert = given().baseUri(suite.url(SekishoService.ALERT)).auth().oauth2(auditor)
+                    .queryParam("rule", "sekisho-auth-brute-force-user").get("/v1/alerts").then().statusCode(200).extract().jsonPath()
+                    .<Map<?, ?>>getList("alerts").stream().filter(a -> victim.equals(((Map<?, ?>) a.get("labels")).get("user")))
+                    .findFirst().orElse(null);
+            assertTrue(alert != null || System.nanoTime() < deadline, "no alert for the refused logins");
+            Ports.sleep(500);
+        }
+        List<String> evidence = given().baseUri(suite.url(SekishoService.ALERT)).auth().oauth2(auditor).get("/v1/alerts/" + alert.get("id"))
+                .then().statusCode(200).extract().jsonPath().getList("evidence.traceIds");
+        assertTrue(evidence.contains(traceId), "the alert's evidence names the trace: " + evidence);
     }
+
+    /**
+     * With nothing waiting in any outbox, ten seconds of an idle suite send no span of polling: no relay pass's Redis
+     * or PostgreSQL commands, no client call outside a trace (Keycloak's own housekeeping aside).
+     */
+    @Test
+    void anIdleSuiteSendsNoPollingSpans() {
+        Suite suite = RunningSuite.get();
+        TraceCollector collector = SharedServers.traces();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        for (SekishoService service : SekishoService.values()) {
+            for (String stream : List.of("audit", "signals")) {
+                String series = "sekisho_outbox_backlog{stream=\"" + stream + "\"}";
+                while (AuditOutageTest.metric(suite, service, series) > 0) {
+                    assertTrue(System.nanoTime() < deadline, service.module() + " keeps " + series);
+                    Ports.sleep(500);
+                }
+            }
+        }
+        Ports.sleep(3_000); // the exporters' last batches of what went before
+        int before = collector.spans().size();
+        Ports.sleep(10_000);
+        List<CollectedSpan> all = collector.spans();
+        List<String> polling = all.subList(Math.min(before, all.size()), all.size()).stream()
+                .filter(s -> !s.service().equals("keycloak"))
+                .filter(s -> POLLS.contains(s.name()) || s.kind().equals("CLIENT") && s.parentSpanId().isEmpty())
+                .map(s -> s.service() + " " + s.name()).toList();
+        assertEquals(List.of(), polling, "spans of idle polling");
+    }
+
+    private static final Set<String> POLLS = Set.of("xreadgroup", "xautoclaim", "xlen", "xpending");
 
     private static boolean has(List<CollectedSpan> spans, String service, Predicate<CollectedSpan> matching) {
         return spans.stream().anyMatch(s -> s.service().equals(service) && matching.test(s));

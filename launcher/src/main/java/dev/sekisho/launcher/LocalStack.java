@@ -60,7 +60,7 @@ public final class LocalStack {
         String command = args.length == 0 ? "" : args[0];
         try {
             int exit = switch (command) {
-                case "up" -> stack.up();
+                case "up" -> stack.up(java.util.Arrays.asList(args).contains("--tls"));
                 case "down" -> stack.down();
                 case "status" -> stack.status();
                 case "trace" -> stack.trace(args.length > 1 ? args[1] : "last");
@@ -76,7 +76,7 @@ public final class LocalStack {
         }
     }
 
-    int up() {
+    int up(boolean tls) {
         Map<String, Long> running = aliveProcesses();
         if (!running.isEmpty()) {
             System.out.println("Sekisho is already running (" + String.join(", ", running.keySet()) + "); status:");
@@ -127,6 +127,9 @@ public final class LocalStack {
             Suite suite = new Suite(root, logs,
                     new Suite.Backends(postgres.connection("postgres"), redis.url(), keycloak.url()), Suite.defaultPorts())
                     .withTraceEndpoint(otlp);
+            if (tls) {
+                suite.withTls(developmentCertificates());
+            }
             suite.start(Duration.ofSeconds(240)).forEach((service, process) -> started.put(service.module(), process.pid()));
             save(started);
         } catch (RuntimeException e) {
@@ -137,6 +140,24 @@ public final class LocalStack {
         }
         printTable();
         return 0;
+    }
+
+    /** scripts/dev-certs.sh's CA and certificates under the data directory, made on the first {@code up --tls}. */
+    private Path developmentCertificates() {
+        Path directory = home.resolve("certs");
+        try {
+            Process made = new ProcessBuilder("bash", root.resolve("scripts/dev-certs.sh").toString(), directory.toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+            if (made.waitFor() != 0) {
+                throw new IllegalStateException("scripts/dev-certs.sh failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        return directory;
     }
 
     /** The collector's spans as they arrive, kept for {@code ./sekisho trace}. */

@@ -30,6 +30,8 @@ public final class ServiceLauncher {
             Path log) {
         java.util.HashMap<String, String> env = new java.util.HashMap<>(environment);
         env.put("QUARKUS_HTTP_PORT", String.valueOf(ports.api()));
+        // the same port when the service is configured for TLS (which then refuses plaintext on it: Suite.withTls)
+        env.put("QUARKUS_HTTP_SSL_PORT", String.valueOf(ports.api()));
         env.putIfAbsent("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_MANAGEMENT_PORT", String.valueOf(ports.management()));
         env.putIfAbsent("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");

@@ -36,6 +36,7 @@ public final class Suite {
     private final List<ServiceLauncher> extras = new ArrayList<>();
     private final Map<String, String> extraEnvironment = new HashMap<>();
     private String traceEndpoint;
+    private Path certificates;
 
     public Suite(Path repoRoot, Path logs, Backends backends, Map<SekishoService, ServicePorts> ports) {
         this.repoRoot = repoRoot;
@@ -96,6 +97,26 @@ public final class Suite {
         return this;
     }
 
+    /**
+     * Every API port serves TLS only (HTTPS and gRPC over TLS) with the certificates of {@code scripts/dev-certs.sh} in
+     * {@code directory}, gRPC between the services is mTLS (each presents its own certificate) and every gRPC API
+     * requires a verified client certificate. Management ports stay plain HTTP on 127.0.0.1 (probes, Prometheus).
+     */
+    public Suite withTls(Path directory) {
+        this.certificates = directory.toAbsolutePath();
+        return this;
+    }
+
+    /** The development CA the suite's certificates chain to, or null without TLS. */
+    public Path certificateAuthority() {
+        return certificates == null ? null : certificates.resolve("ca.crt");
+    }
+
+    /** A certificate and key of {@code scripts/dev-certs.sh} (auth, ..., gateway, operator), or null without TLS. */
+    public Path certificate(String name) {
+        return certificates == null ? null : certificates.resolve(name + ".crt");
+    }
+
     /** Another instance of a service on its own port, sharing the same stores; waits until it is ready. */
     public String startAnother(SekishoService service, int port, Duration readyTimeout) {
         return startInstance(service, ServicePorts.withFreeManagement(port), readyTimeout).url();
@@ -112,7 +133,7 @@ public final class Suite {
 
     /** The service's API: REST and gRPC. */
     public String url(SekishoService service) {
-        return "http://127.0.0.1:" + ports.get(service).api();
+        return (certificates == null ? "http" : "https") + "://127.0.0.1:" + ports.get(service).api();
     }
 
     /** The service's management interface: /q/health, /q/metrics, /q/openapi. */
@@ -190,8 +211,63 @@ public final class Suite {
         env.put("QUARKUS_GRPC_CLIENTS_SECRETS_PORT", String.valueOf(ports.get(SekishoService.SECRETS).api()));
         env.put("QUARKUS_GRPC_CLIENTS_AUDIT_PORT", String.valueOf(ports.get(SekishoService.AUDIT).api()));
         env.put("QUARKUS_GRPC_CLIENTS_ALERTS_PORT", String.valueOf(ports.get(SekishoService.ALERT).api()));
+        if (certificates != null) {
+            tls(service, env);
+        }
         env.putAll(extraEnvironment);
         return env;
+    }
+
+    /**
+     * TLS settings go to the service as a properties file of its own (SMALLRYE_CONFIG_LOCATIONS): the TLS registry's
+     * PEM key pairs are a map keyed by name, which an environment variable cannot name unambiguously.
+     */
+    private void tls(SekishoService service, Map<String, String> env) {
+        String own = service.name().toLowerCase(java.util.Locale.ROOT);
+        String ca = certificates.resolve("ca.crt").toString();
+        String cert = certificates.resolve(own + ".crt").toString();
+        String key = certificates.resolve(own + ".key").toString();
+        java.util.Properties tls = new java.util.Properties();
+        // a named configuration: the default one would put the management interface on TLS too
+        tls.setProperty("quarkus.tls.sekisho.key-store.pem.0.cert", cert);
+        tls.setProperty("quarkus.tls.sekisho.key-store.pem.0.key", key);
+        tls.setProperty("quarkus.tls.sekisho.trust-store.pem.certs", ca);
+        tls.setProperty("quarkus.http.tls-configuration-name", "sekisho");
+        tls.setProperty("quarkus.http.insecure-requests", "disabled");
+        tls.setProperty("quarkus.grpc.server.plain-text", "false");
+        tls.setProperty("sekisho.tls.grpc-client-certificates", "required");
+        for (String client : List.of("auth", "ratelimit", "secrets", "audit", "alerts")) {
+            String prefix = "quarkus.grpc.clients." + client + ".";
+            tls.setProperty(prefix + "host", "localhost");
+            tls.setProperty(prefix + "plain-text", "false");
+            tls.setProperty(prefix + "ssl.trust-store", ca);
+            tls.setProperty(prefix + "ssl.certificate", cert);
+            tls.setProperty(prefix + "ssl.key", key);
+        }
+        Path file = certificates.resolve(own + "-tls.properties");
+        try (var out = Files.newOutputStream(file)) {
+            tls.store(out, "TLS for " + service.module() + " (Suite.withTls)");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + file, e);
+        }
+        env.put("SMALLRYE_CONFIG_LOCATIONS", file.toString());
+    }
+
+    /** An SSL context that trusts the suite's CA (and nothing else), for clients of a TLS suite. */
+    public javax.net.ssl.SSLContext trustingSuite() {
+        try (var in = Files.newInputStream(certificateAuthority())) {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("sekisho-ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+            javax.net.ssl.TrustManagerFactory factory = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trust);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, factory.getTrustManagers(), null);
+            return context;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read the suite's CA " + certificateAuthority(), e);
+        }
     }
 
     /** SEKISHO_OTLP_ENDPOINT (a collector or Jaeger of the user's) over the suite's own collector; null when neither. */
@@ -228,7 +304,11 @@ public final class Suite {
      * before the suite counts as started. It appears in the audit log as one failed login of {@code sekisho-start-check}.
      */
     private void awaitDefiniteLogin(Duration timeout) {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+        if (certificates != null) {
+            builder.sslContext(trustingSuite());
+        }
+        HttpClient client = builder.build();
         HttpRequest login = HttpRequest.newBuilder(URI.create(url(SekishoService.AUTH) + "/v1/auth/token"))
                 .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"sekisho-start-check\",\"password\":\"not-a-password\","

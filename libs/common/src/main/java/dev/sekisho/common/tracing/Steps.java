@@ -12,6 +12,7 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 
@@ -67,6 +68,37 @@ public class Steps {
                 span.end();
                 emitter.fail(failure);
             }
+        });
+    }
+
+    /**
+     * {@code work} in a span named {@code name} that stays current for all of it: the work runs on a duplicated Vert.x
+     * context of its own, where the span is the current context from start to end, and its outcome is handed back on
+     * the caller's context. For clients that send after they are subscribed (the Vert.x HTTP client waits for a pooled
+     * connection, then reads the context), whose spans would otherwise be siblings of the step instead of its children.
+     * Off a Vert.x thread it is {@link #traced(String, Supplier)}.
+     */
+    public <T> Uni<T> tracedThroughout(String name, Supplier<Uni<T>> work) {
+        return Uni.createFrom().deferred(() -> {
+            io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
+            if (caller == null) {
+                return traced(name, work);
+            }
+            Span span = tracer.spanBuilder(name).setParent(Context.current()).startSpan();
+            io.vertx.core.Context own = VertxContext.createNewDuplicatedContext(caller);
+            return Uni.createFrom().<T>emitter(emitter -> own.runOnContext(ignored -> {
+                span.makeCurrent(); // not closed: the context is this step's alone and ends with it
+                try {
+                    work.get().subscribe().with(emitter::complete, emitter::fail);
+                } catch (RuntimeException failure) {
+                    emitter.fail(failure);
+                }
+            })).onTermination().invoke((item, failure, cancelled) -> {
+                if (failure != null) {
+                    span.setStatus(StatusCode.ERROR, kind(failure));
+                }
+                span.end();
+            }).emitOn(task -> caller.runOnContext(ignored -> task.run()));
         });
     }
 
