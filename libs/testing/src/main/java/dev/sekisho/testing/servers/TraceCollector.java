@@ -198,10 +198,13 @@ public final class TraceCollector implements AutoCloseable {
         return all;
     }
 
-    /** The trace whose root span started last (a request, not a delivery that continued an older one). */
+    /**
+     * The newest request's trace: the one whose root, a server span of a Sekisho service, started last (not a delivery
+     * that continued an older trace, nor Keycloak's own housekeeping).
+     */
     public static Optional<String> lastTrace(List<CollectedSpan> spans) {
-        return spans.stream().filter(s -> s.parentSpanId().isEmpty()).max(Comparator.comparingLong(CollectedSpan::startNanos))
-                .map(CollectedSpan::traceId);
+        return spans.stream().filter(s -> s.parentSpanId().isEmpty() && s.kind().equals("SERVER") && !s.service().equals("keycloak"))
+                .max(Comparator.comparingLong(CollectedSpan::startNanos)).map(CollectedSpan::traceId);
     }
 
     /**
