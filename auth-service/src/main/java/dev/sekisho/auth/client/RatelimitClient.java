@@ -3,6 +3,7 @@ package dev.sekisho.auth.client;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.sekisho.peers.ProtoDelivery;
 import dev.sekisho.peers.ServiceToken;
 import dev.sekisho.ratelimit.v1.CheckRequest;
 import dev.sekisho.ratelimit.v1.CheckResponse;
@@ -24,6 +25,9 @@ public class RatelimitClient {
 
     @GrpcClient("ratelimit")
     MutinyRateLimiterGrpc.MutinyRateLimiterStub sekishoApi;
+
+    @GrpcClient("ratelimit")
+    io.grpc.Channel channel;
 
     @Inject
     ServiceToken serviceToken;
@@ -55,6 +59,8 @@ public class RatelimitClient {
         return envoyApi.withCallCredentials(serviceToken.credentials()).shouldRateLimit(RateLimitRequest.newBuilder().setDomain(domain)
                 .addDescriptors(RateLimitDescriptor.newBuilder().addEntries(RateLimitDescriptor.Entry.newBuilder()
                         .setKey("sekisho_readiness").setValue("probe")))
-                .build());
+                .build())
+                // readiness asks again within a second: dial again then, not after grpc-java's reconnect backoff
+                .onFailure(ProtoDelivery::unavailable).invoke(() -> ProtoDelivery.reconnectNow(channel));
     }
 }

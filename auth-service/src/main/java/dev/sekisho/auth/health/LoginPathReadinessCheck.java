@@ -27,6 +27,7 @@ public class LoginPathReadinessCheck implements AsyncHealthCheck {
         return budget.warmUp()
                 .map(warm -> HealthCheckResponse.named("login path").up().withData("attempt budget", "decidable").build())
                 .onFailure().recoverWithItem(e -> HealthCheckResponse.named("login path").down()
-                        .withData("attempt budget", "not decidable: " + e.getClass().getSimpleName()).build());
+                        .withData("attempt budget", "not decidable: " + (e instanceof io.grpc.StatusRuntimeException status
+                                ? status.getStatus().getCode().name() : e.getClass().getSimpleName())).build());
     }
 }

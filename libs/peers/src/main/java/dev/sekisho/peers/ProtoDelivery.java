@@ -61,7 +61,8 @@ public abstract class ProtoDelivery<M extends Message> implements OutboxDelivery
         });
     }
 
-    static boolean unavailable(Throwable failure) {
+    /** The peer could not be reached (down, not yet started, or its connection failed). */
+    public static boolean unavailable(Throwable failure) {
         return failure instanceof io.grpc.StatusRuntimeException e && e.getStatus().getCode() == Status.Code.UNAVAILABLE;
     }
 
@@ -69,7 +70,7 @@ public abstract class ProtoDelivery<M extends Message> implements OutboxDelivery
      * A peer that was down (or not yet started) is dialled again at the next attempt, not after grpc-java's reconnect
      * backoff, which grows to two minutes: the outbox's own poll interval paces the retries.
      */
-    static void reconnectNow(io.grpc.Channel channel) {
+    public static void reconnectNow(io.grpc.Channel channel) {
         if (channel instanceof io.grpc.ManagedChannel managed) {
             managed.resetConnectBackoff();
         }
