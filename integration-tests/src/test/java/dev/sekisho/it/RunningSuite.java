@@ -44,7 +44,9 @@ final class RunningSuite {
                         // credential outcomes are tested here, not the production timeouts on a loaded two-core
                         // machine (a cold JVM's first budget check also connects to ratelimit-service)
                         .withEnvironment("SEKISHO_AUTH_LOGIN_BUDGET_TIMEOUT", "10s")
-                        .withEnvironment("SEKISHO_AUTH_KEYCLOAK_TIMEOUT", "10s");
+                        .withEnvironment("SEKISHO_AUTH_KEYCLOAK_TIMEOUT", "10s")
+                        // ext_authz's first API-key check also connects to secrets-service (300 ms in production)
+                        .withEnvironment("SEKISHO_AUTH_API_KEYS_TIMEOUT", "10s");
                 started.start(Duration.ofSeconds(180));
                 Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "sekisho-suite-stop"));
                 suite = started;
