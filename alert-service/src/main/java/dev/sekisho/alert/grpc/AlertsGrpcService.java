@@ -4,15 +4,12 @@ import java.time.Instant;
 
 import jakarta.inject.Inject;
 
-import org.jboss.logging.Logger;
-
 import dev.sekisho.alert.service.SignalIngest;
 import dev.sekisho.alert.service.SignalValidator;
 import dev.sekisho.alert.v1.MutinyAlertsGrpc;
 import dev.sekisho.alert.v1.SecuritySignal;
 import dev.sekisho.alert.v1.SignalAck;
 import dev.sekisho.common.problem.GrpcErrors;
-import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -26,7 +23,6 @@ import io.smallrye.mutiny.Uni;
 public class AlertsGrpcService extends MutinyAlertsGrpc.AlertsImplBase {
 
     static final int IN_FLIGHT_PER_STREAM = 32;
-    private static final Logger LOG = Logger.getLogger(AlertsGrpcService.class);
 
     @Inject
     SignalIngest ingest;
@@ -66,11 +62,6 @@ public class AlertsGrpcService extends MutinyAlertsGrpc.AlertsImplBase {
 
     /** A failure the suite knows keeps its status (a bad token: UNAUTHENTICATED); anything else: retry later. */
     private static Throwable status(Throwable failure) {
-        Status known = GrpcErrors.known(failure);
-        if (known != null) {
-            return known.asRuntimeException();
-        }
-        LOG.warnf("a signal was not evaluated: %s", failure.getClass().getSimpleName());
-        return Status.UNAVAILABLE.withDescription("Signals cannot be evaluated right now; retry.").asRuntimeException();
+        return GrpcErrors.knownOrUnavailable(failure, "Signals cannot be evaluated right now; retry.");
     }
 }

@@ -13,9 +13,7 @@ import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.AuditIngestGrpc;
 import dev.sekisho.audit.v1.RecordAck;
 import dev.sekisho.audit.v1.RecordBatchAck;
-import dev.sekisho.common.problem.GrpcProblems;
-import dev.sekisho.common.problem.ProblemException;
-import io.grpc.Status;
+import dev.sekisho.common.problem.GrpcErrors;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -133,9 +131,12 @@ public class AuditIngestGrpcService extends AuditIngestGrpc.AuditIngestImplBase 
         abstract void fail(Throwable failure);
     }
 
+    /**
+     * A refused event or caller keeps its status (an identity provider's 503 arrives wrapped in Quarkus'
+     * AuthenticationFailedException and stays a 503 about tokens); a failed append is UNAVAILABLE: retry.
+     */
     private static Throwable status(Throwable failure) {
-        return failure instanceof ProblemException problem ? GrpcProblems.toStatus(problem)
-                : Status.UNAVAILABLE.withDescription("The audit log cannot be written right now; retry.").asRuntimeException();
+        return GrpcErrors.knownOrUnavailable(failure, "The audit log cannot be written right now; retry.");
     }
 
     private static RecordAck ack(AuditAppender.Ack ack) {

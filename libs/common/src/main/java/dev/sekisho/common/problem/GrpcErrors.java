@@ -84,4 +84,19 @@ public class GrpcErrors implements ExceptionHandlerProvider {
         }
         return null;
     }
+
+    /**
+     * A write path's failure as a status: what the suite knows keeps its status (a bad token: UNAUTHENTICATED, a
+     * revocation list that cannot be read: its own 503), anything else is UNAVAILABLE with {@code detail} (the store
+     * behind the call failed: the caller retries, as the outboxes do). The unexpected failure's class is logged, never
+     * its message, which may quote what was written.
+     */
+    public static StatusRuntimeException knownOrUnavailable(Throwable failure, String detail) {
+        Status known = known(failure);
+        if (known != null) {
+            return known.asRuntimeException();
+        }
+        LOG.warnf("answered UNAVAILABLE (%s) after %s", detail, failure.getClass().getName());
+        return Status.UNAVAILABLE.withDescription(detail).asRuntimeException();
+    }
 }

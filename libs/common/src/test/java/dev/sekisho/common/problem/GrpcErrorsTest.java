@@ -41,4 +41,19 @@ class GrpcErrorsTest {
         assertEquals(Status.Code.INTERNAL, status.getCode());
         assertFalse(status.getDescription().contains("hunter2") || status.getDescription().contains("IllegalState"));
     }
+
+    @Test
+    void aWritePathsFailureIsUnavailableUnlessTheSuiteKnowsIt() {
+        // the store failed: retry, in the service's words, nothing of the cause
+        var failed = GrpcErrors.knownOrUnavailable(new IllegalStateException("insert failed for password=hunter2"), "Cannot write; retry.");
+        assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode());
+        assertEquals("Cannot write; retry.", failed.getStatus().getDescription());
+        // the caller's token could not be checked: its own 503, not the store's; a bad token stays UNAUTHENTICATED
+        var tokens = GrpcErrors.knownOrUnavailable(
+                new AuthenticationFailedException(ProblemException.unavailable("revocation list unreadable", 1)), "Cannot write; retry.");
+        assertEquals(Status.Code.UNAVAILABLE, tokens.getStatus().getCode());
+        assertEquals("revocation list unreadable", tokens.getStatus().getDescription());
+        assertEquals(Status.Code.UNAUTHENTICATED, GrpcErrors.knownOrUnavailable(
+                new AuthenticationFailedException("invalid bearer token"), "Cannot write; retry.").getStatus().getCode());
+    }
 }
