@@ -23,6 +23,22 @@ final class RunningSuite {
     private RunningSuite() {
     }
 
+    /**
+     * What every suite the tests start is given: the test clients' source addresses, and the loaded-machine timeouts.
+     * Outcomes are tested here, not production timeouts on a two-core machine running ten JVMs: a cold JVM's first
+     * login budget check also connects to ratelimit-service, ext_authz's first API-key check to secrets-service (300 ms
+     * in production), and each service's first revocation-list read of a caller's token may miss Redis' 250 ms.
+     */
+    static Suite onALoadedMachine(Suite suite) {
+        // every test client is 127.0.0.1: the login tests name their source address through X-Forwarded-For, as a
+        // proxy in front of auth-service would
+        return suite.withEnvironment("SEKISHO_AUTH_TRUSTED_PROXIES", "127.0.0.1")
+                .withEnvironment("SEKISHO_AUTH_LOGIN_BUDGET_TIMEOUT", "10s")
+                .withEnvironment("SEKISHO_AUTH_KEYCLOAK_TIMEOUT", "10s")
+                .withEnvironment("SEKISHO_AUTH_API_KEYS_TIMEOUT", "10s")
+                .withEnvironment("SEKISHO_TOKENS_REVOCATION_TIMEOUT", "2s");
+    }
+
     static synchronized Suite get() {
         if (suite == null) {
             try {
@@ -30,23 +46,14 @@ final class RunningSuite {
                 Path logs = Files.createDirectories(Path.of("target", "suite-logs"));
                 Path policies = Files.createTempDirectory("sekisho-it-policies");
                 PolicyFiles.copy(List.of(root.resolve("deploy/ratelimit"), Path.of("src/test/resources/policies")), policies);
-                Suite started = new Suite(root, logs,
+                Suite started = onALoadedMachine(new Suite(root, logs,
                         new Suite.Backends(SharedServers.postgres(), SharedServers.redis(), SharedServers.keycloak()),
-                        Suite.freePorts())
+                        Suite.freePorts()))
                         .withTraceEndpoint(SharedServers.traces().endpoint())
                         .withEnvironment("SEKISHO_RATELIMIT_POLICIES_DIR", policies.toString())
                         // counting across instances is what is tested here, not the fail-open answer a busy
                         // two-core machine would give past the 50 ms production timeout
-                        .withEnvironment("SEKISHO_RATELIMIT_REDIS_TIMEOUT", "1s")
-                        // every test client is 127.0.0.1: the login tests name their source address through
-                        // X-Forwarded-For, as a proxy in front of auth-service would
-                        .withEnvironment("SEKISHO_AUTH_TRUSTED_PROXIES", "127.0.0.1")
-                        // credential outcomes are tested here, not the production timeouts on a loaded two-core
-                        // machine (a cold JVM's first budget check also connects to ratelimit-service)
-                        .withEnvironment("SEKISHO_AUTH_LOGIN_BUDGET_TIMEOUT", "10s")
-                        .withEnvironment("SEKISHO_AUTH_KEYCLOAK_TIMEOUT", "10s")
-                        // ext_authz's first API-key check also connects to secrets-service (300 ms in production)
-                        .withEnvironment("SEKISHO_AUTH_API_KEYS_TIMEOUT", "10s");
+                        .withEnvironment("SEKISHO_RATELIMIT_REDIS_TIMEOUT", "1s");
                 started.start(Duration.ofSeconds(180));
                 Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "sekisho-suite-stop"));
                 suite = started;
