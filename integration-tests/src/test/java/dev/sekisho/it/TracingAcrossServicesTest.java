@@ -199,10 +199,16 @@ class TracingAcrossServicesTest {
     /** What the collector holds of logins, whatever their trace: whether a login's spans came in another trace or not at all. */
     private static String logins(TraceCollector collector) {
         List<CollectedSpan> all = collector.spans();
-        List<String> logins = all.stream().filter(s -> s.service().equals("auth-service") && s.kind().equals("SERVER")
-                && s.name().contains("auth/token")).map(s -> "  " + s.traceId() + " " + s.parentSpanId() + " " + s.name()).toList();
-        return "\nthe collector holds " + all.size() + " spans; auth-service's last token requests (trace, parent, name):\n"
-                + String.join("\n", logins.subList(Math.max(0, logins.size() - 12), logins.size()));
+        return "\nthe collector holds " + all.size() + " spans; the last of auth-service's token requests, of the budget checks"
+                + " ratelimit-service served and of Keycloak's token grants (trace, parent, name):\n"
+                + last(all, s -> s.service().equals("auth-service") && s.kind().equals("SERVER") && s.name().contains("auth/token"))
+                + last(all, s -> s.service().equals("ratelimit-service") && s.kind().equals("SERVER") && s.name().endsWith("ShouldRateLimit"))
+                + last(all, s -> s.service().equals("keycloak") && s.kind().equals("SERVER") && s.name().contains("token"));
+    }
+
+    private static String last(List<CollectedSpan> all, Predicate<CollectedSpan> which) {
+        List<String> found = all.stream().filter(which).map(s -> "  " + s.traceId() + " " + s.parentSpanId() + " " + s.name() + "\n").toList();
+        return String.join("", found.subList(Math.max(0, found.size() - 6), found.size()));
     }
 
     private static String hex(int bytes) {

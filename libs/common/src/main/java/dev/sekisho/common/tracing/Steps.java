@@ -31,74 +31,58 @@ public class Steps {
 
     /** {@code work} in a span named {@code name}, a child of the current span. */
     public <T> Uni<T> traced(String name, Supplier<Uni<T>> work) {
-        return traced(name, Context.current(), work);
-    }
-
-    /** {@code work} in a span named {@code name}, a child of {@code parent}. */
-    public <T> Uni<T> traced(String name, Context parent, Supplier<Uni<T>> work) {
-        return Uni.createFrom().emitter(emitter -> {
-            // what follows the step runs in the context it was called from, not in the step's span (a gRPC client
-            // answers on the context of its call, which would otherwise leak into the caller's next steps)
-            Context outer = Context.current();
-            Span span = tracer.spanBuilder(name).setParent(parent).startSpan();
-            AtomicReference<Cancellable> running = new AtomicReference<>();
-            // given up by the caller (a timeout): the work is cancelled and the span ends; a second end is ignored
-            emitter.onTermination(() -> {
-                Cancellable started = running.get();
-                if (started != null) {
-                    started.cancel();
-                }
-                span.end();
-            });
-            try (Scope ignored = span.makeCurrent()) {
-                running.set(work.get().subscribe().with(item -> {
-                    span.end();
-                    try (Scope back = outer.makeCurrent()) {
-                        emitter.complete(item);
-                    }
-                }, failure -> {
-                    span.setStatus(StatusCode.ERROR, kind(failure));
-                    span.end();
-                    try (Scope back = outer.makeCurrent()) {
-                        emitter.fail(failure);
-                    }
-                }));
-            } catch (RuntimeException failure) {
-                span.setStatus(StatusCode.ERROR, kind(failure));
-                span.end();
-                emitter.fail(failure);
-            }
-        });
+        return Uni.createFrom().deferred(() -> traced(name, Context.current(), work));
     }
 
     /**
-     * {@code work} in a span named {@code name} that stays current for all of it: the work runs on a duplicated Vert.x
-     * context of its own, where the span is the current context from start to end, and its outcome is handed back on
-     * the caller's context. For clients that send after they are subscribed (the Vert.x HTTP client waits for a pooled
-     * connection, then reads the context), whose spans would otherwise be siblings of the step instead of its children.
-     * Off a Vert.x thread it is {@link #traced(String, Supplier)}.
+     * {@code work} in a span named {@code name}, a child of {@code parent}, current for all of the work: on a Vert.x
+     * thread the work runs on a duplicated Vert.x context of its own, which holds the span from start to end, and the
+     * outcome is handed back on the caller's Vert.x context, so what follows runs in the caller's trace context again.
+     * The span is never attached to a thread: attached on an event loop outside a duplicated context, an OpenTelemetry
+     * context lands in the thread's own storage, and one whose scope is closed elsewhere (or not at all) stays there;
+     * every later request on that event loop then finds a server span already current and opens none of its own
+     * (Quarkus issue 56492: whole logins went missing from traces that way). Clients that send after they are
+     * subscribed (the Vert.x HTTP client waits for a pooled connection, then reads the context) thus also make their
+     * spans the step's children. Off a Vert.x thread, the span is current while the work is subscribed.
      */
-    public <T> Uni<T> tracedThroughout(String name, Supplier<Uni<T>> work) {
+    public <T> Uni<T> traced(String name, Context parent, Supplier<Uni<T>> work) {
         return Uni.createFrom().deferred(() -> {
+            Span span = tracer.spanBuilder(name).setParent(parent).startSpan();
             io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
-            if (caller == null) {
-                return traced(name, work);
-            }
-            Span span = tracer.spanBuilder(name).setParent(Context.current()).startSpan();
-            io.vertx.core.Context own = VertxContext.createNewDuplicatedContext(caller);
-            return Uni.createFrom().<T>emitter(emitter -> own.runOnContext(ignored -> {
-                span.makeCurrent(); // not closed: the context is this step's alone and ends with it
-                try {
-                    work.get().subscribe().with(emitter::complete, emitter::fail);
-                } catch (RuntimeException failure) {
-                    emitter.fail(failure);
+            AtomicReference<Cancellable> running = new AtomicReference<>();
+            Uni<T> step = Uni.createFrom().emitter(emitter -> {
+                Runnable start = () -> {
+                    try {
+                        running.set(work.get().subscribe().with(emitter::complete, emitter::fail));
+                    } catch (RuntimeException failure) {
+                        emitter.fail(failure);
+                    }
+                };
+                if (caller == null) {
+                    try (Scope ignored = span.makeCurrent()) {
+                        start.run();
+                    }
+                    return;
                 }
-            })).onTermination().invoke((item, failure, cancelled) -> {
+                io.vertx.core.Context own = VertxContext.createNewDuplicatedContext(caller);
+                own.runOnContext(ignored -> {
+                    span.makeCurrent(); // on this step's own duplicated context, which ends with it: never closed
+                    start.run();
+                });
+            });
+            step = step.onTermination().invoke((item, failure, cancelled) -> {
+                if (cancelled) {
+                    Cancellable started = running.get(); // given up by the caller (a timeout): the work stops too
+                    if (started != null) {
+                        started.cancel();
+                    }
+                }
                 if (failure != null) {
                     span.setStatus(StatusCode.ERROR, kind(failure));
                 }
                 span.end();
-            }).emitOn(task -> caller.runOnContext(ignored -> task.run()));
+            });
+            return caller == null ? step : step.emitOn(task -> caller.runOnContext(ignored -> task.run()));
         });
     }
 
