@@ -131,7 +131,10 @@ class TlsSuiteTest {
             if (records.size() == 1) {
                 return;
             }
-            assertTrue(System.nanoTime() < deadline, "the login's record did not reach audit-service over mTLS");
+            assertTrue(System.nanoTime() < deadline, () -> "the login's record did not reach audit-service over mTLS; auth-service's"
+                    + " audit backlog: " + AuditOutageTest.metric(suite, SekishoService.AUTH, "sekisho_outbox_backlog{stream=\"audit\"}")
+                    + ", delivered: " + AuditOutageTest.metric(suite, SekishoService.AUTH, "sekisho_outbox_delivered_total")
+                    + " (its log: target/suite-logs-tls/auth-service.log)");
             Ports.sleep(500);
         }
     }

@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -48,6 +50,8 @@ public class Outbox {
     private final Map<String, AtomicLong> oldestMillis;
     private final Timer writes;
     private final AtomicBoolean relaying = new AtomicBoolean();
+    /** Streams whose last delivery attempt failed: an operator hears once when one starts failing, once when it recovers. */
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
 
     @ConfigProperty(name = "sekisho.outbox.batch-size")
     int batchSize;
@@ -147,10 +151,25 @@ public class Outbox {
         return Uni.createFrom().deferred(() -> delivery.deliver(entry.payload()))
                 .ifNoItem().after(deliveryTimeout).fail()
                 .replaceWith(entry.id())
+                .invoke(() -> {
+                    if (failing.remove(delivery.stream())) {
+                        LOG.infof("outbox %s: its peer acknowledges again; waiting entries follow", delivery.stream());
+                    }
+                })
                 .onFailure(delivery::rejected).recoverWithUni(e -> deadLetter(delivery, entry, e.getMessage()))
-                .onFailure().invoke(e -> LOG.debugf("outbox %s: entry %s not delivered yet: %s", delivery.stream(),
-                        entry.id(), e.getClass().getSimpleName()))
+                .onFailure().invoke(e -> {
+                    if (failing.add(delivery.stream())) {
+                        LOG.warnf("outbox %s: its peer does not acknowledge (%s); entries wait and are offered again every pass",
+                                delivery.stream(), reason(e));
+                    }
+                    LOG.debugf("outbox %s: entry %s not delivered yet: %s", delivery.stream(), entry.id(), reason(e));
+                })
                 .onFailure().recoverWithNull();
+    }
+
+    /** What went wrong, without a message that could quote the payload: the class, and a gRPC status' code. */
+    private static String reason(Throwable e) {
+        return e instanceof io.grpc.StatusRuntimeException s ? "gRPC " + s.getStatus().getCode() : e.getClass().getSimpleName();
     }
 
     /**
