@@ -77,6 +77,7 @@ public final class LocalStack {
     }
 
     int up(boolean tls) {
+        this.tls = tls;
         Map<String, Long> running = aliveProcesses();
         if (!running.isEmpty()) {
             System.out.println("Sekisho is already running (" + String.join(", ", running.keySet()) + "); status:");
@@ -255,8 +256,9 @@ public final class LocalStack {
             rows.add(new Component("traces", "http://127.0.0.1:" + otlpPort, "", false));
         }
         rows.add(new Component("keycloak", "http://127.0.0.1:" + keycloakPort, "http://127.0.0.1:" + keycloakManagementPort, false));
+        String scheme = Boolean.parseBoolean(load().getProperty(TLS)) ? "https" : "http"; // the management port stays HTTP
         Suite.defaultPorts().forEach((service, ports) -> rows.add(new Component(service.module(),
-                "http://127.0.0.1:" + ports.api(), "http://127.0.0.1:" + ports.management(), true)));
+                scheme + "://127.0.0.1:" + ports.api(), "http://127.0.0.1:" + ports.management(), true)));
         return rows;
     }
 
@@ -323,6 +325,10 @@ public final class LocalStack {
         return alive;
     }
 
+    /** The state file's mark of a suite started with {@code up --tls}. */
+    private static final String TLS = "tls";
+    private boolean tls;
+
     private void save(Map<String, Long> pids) {
         Properties properties = new Properties();
         pids.forEach((component, pid) -> {
@@ -333,7 +339,10 @@ public final class LocalStack {
         try {
             Files.createDirectories(state.getParent());
             try (OutputStream out = Files.newOutputStream(state)) {
-                properties.store(out, "processes started by ./sekisho up at " + Instant.now());
+                if (tls) {
+                properties.setProperty(TLS, "true"); // for ./sekisho status: the services answer HTTPS
+            }
+            properties.store(out, "processes started by ./sekisho up at " + Instant.now());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -196,9 +196,6 @@ public final class Suite {
             // spans leave within a second of ending (the SDK's default waits five), so a trace is whole soon after a request
             env.put("QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "1s");
         }
-        for (SekishoService peer : SekishoService.values()) {
-            env.put("SEKISHO_" + peer.name() + "_URL", url(peer));
-        }
         env.put("SEKISHO_RATELIMIT_POLICIES_DIR", repoRoot.resolve("deploy/ratelimit").toString());
         env.put("SEKISHO_SECRETS_POLICIES_DIR", repoRoot.resolve("deploy/secrets").toString());
         env.put("SEKISHO_ALERT_RULES_DIR", repoRoot.resolve("deploy/alert/rules").toString());
