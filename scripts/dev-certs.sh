@@ -8,7 +8,8 @@
 # DIR/<name>.crt, DIR/<name>.key   auth, ratelimit, secrets, audit, alert (server and client: a service presents the
 #                                  same certificate to its peers), gateway (Envoy's client certificate for the
 #                                  rate-limit and ext_authz APIs) and operator (a person's tool, e.g. grpcurl)
-# Keys are EC P-256 in PKCS#8 PEM; certificates name localhost and 127.0.0.1, and last 825 days.
+# Keys are EC P-256 in PKCS#8 PEM; certificates name localhost, 127.0.0.1, <name> and <name>-service (the host names
+# in deploy/compose), and last 825 days.
 set -euo pipefail
 DIR=${1:-"$(cd "$(dirname "$0")/.." && pwd)/.sekisho/certs"}
 mkdir -p "$DIR"
@@ -30,7 +31,7 @@ for name in auth ratelimit secrets audit alert gateway operator; do
 basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth,clientAuth
-subjectAltName=DNS:localhost,DNS:$name,IP:127.0.0.1
+subjectAltName=DNS:localhost,DNS:$name,DNS:$name-service,IP:127.0.0.1
 EOF
   openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 -sha256 -extfile "$name.ext" \
     -out "$name.crt" 2>/dev/null
