@@ -27,7 +27,8 @@ final class RunningSuite {
      * What every suite the tests start is given: the test clients' source addresses, and the loaded-machine timeouts.
      * Outcomes are tested here, not production timeouts on a two-core machine running ten JVMs: a cold JVM's first
      * login budget check also connects to ratelimit-service, ext_authz's first API-key check to secrets-service (300 ms
-     * in production), and each service's first revocation-list read of a caller's token may miss Redis' 250 ms.
+     * in production), each service's first revocation-list read of a caller's token may miss Redis' 250 ms, and a service's own token
+     * from a busy Keycloak may take longer than 3 s (the TLS suite's auth-service timed out fetching it as it started).
      */
     static Suite onALoadedMachine(Suite suite) {
         // every test client is 127.0.0.1: the login tests name their source address through X-Forwarded-For, as a
@@ -36,7 +37,8 @@ final class RunningSuite {
                 .withEnvironment("SEKISHO_AUTH_LOGIN_BUDGET_TIMEOUT", "10s")
                 .withEnvironment("SEKISHO_AUTH_KEYCLOAK_TIMEOUT", "10s")
                 .withEnvironment("SEKISHO_AUTH_API_KEYS_TIMEOUT", "10s")
-                .withEnvironment("SEKISHO_TOKENS_REVOCATION_TIMEOUT", "2s");
+                .withEnvironment("SEKISHO_TOKENS_REVOCATION_TIMEOUT", "2s")
+                .withEnvironment("SEKISHO_SERVICE_TOKEN_TIMEOUT", "10s");
     }
 
     static synchronized Suite get() {

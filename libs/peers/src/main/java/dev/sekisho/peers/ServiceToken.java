@@ -26,10 +26,13 @@ public class ServiceToken {
 
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final Logger LOG = Logger.getLogger(ServiceToken.class);
-    private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(3);
 
     @Inject
     OidcClient keycloak;
+
+    /** How long a fetch from Keycloak may take before the calls waiting for it fail UNAVAILABLE (and the next one asks again). */
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "sekisho.service.token-timeout", defaultValue = "3s")
+    Duration fetchTimeout;
 
     private final AtomicReference<Uni<Tokens>> current = new AtomicReference<>();
     private final CallCredentials credentials = new CallCredentials() {
@@ -58,7 +61,7 @@ public class ServiceToken {
     public Uni<String> accessToken() {
         Uni<Tokens> tokens = current.get();
         if (tokens == null) {
-            Uni<Tokens> fetch = keycloak.getTokens().ifNoItem().after(FETCH_TIMEOUT).fail().memoize().indefinitely();
+            Uni<Tokens> fetch = keycloak.getTokens().ifNoItem().after(fetchTimeout).fail().memoize().indefinitely();
             tokens = current.compareAndSet(null, fetch) ? fetch : current.get();
         }
         Uni<Tokens> used = tokens;
