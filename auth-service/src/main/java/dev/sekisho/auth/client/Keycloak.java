@@ -94,13 +94,13 @@ public class Keycloak {
         if (totp != null) {
             form.add("totp", totp);
         }
-        return steps.traced("keycloak token grant", () -> tokens(form));
+        return steps.tracedThroughout("keycloak token grant", () -> tokens(form));
     }
 
     @AsynchronousNonBlocking
     @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5000, skipOn = GrantRejected.class)
     public Uni<TokenSet> refresh(String refreshToken) {
-        return steps.traced("keycloak token refresh", () -> tokens(clientForm("refresh_token").add("refresh_token", refreshToken)));
+        return steps.tracedThroughout("keycloak token refresh", () -> tokens(clientForm("refresh_token").add("refresh_token", refreshToken)));
     }
 
     /** Client credentials for a machine client: its own id and secret, passed through. */
@@ -114,14 +114,14 @@ public class Keycloak {
         if (scope != null && !scope.isBlank()) {
             form.add("scope", scope);
         }
-        return steps.traced("keycloak client credentials grant", () -> tokens(form));
+        return steps.tracedThroughout("keycloak client credentials grant", () -> tokens(form));
     }
 
     /** Ends the session a refresh token belongs to (every token of that session stops refreshing). */
     @AsynchronousNonBlocking
     @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5000, skipOn = GrantRejected.class)
     public Uni<Void> logout(String refreshToken) {
-        return steps.traced("keycloak logout", () -> post(logoutUrl, logoutCalls, clientForm(null).add("refresh_token", refreshToken)))
+        return steps.tracedThroughout("keycloak logout", () -> post(logoutUrl, logoutCalls, clientForm(null).add("refresh_token", refreshToken)))
                 .replaceWithVoid();
     }
 

@@ -31,59 +31,73 @@ public class Steps {
 
     /** {@code work} in a span named {@code name}, a child of the current span. */
     public <T> Uni<T> traced(String name, Supplier<Uni<T>> work) {
-        return Uni.createFrom().deferred(() -> traced(name, Context.current(), work));
+        return Uni.createFrom().deferred(() -> step(name, Context.current(), work, false));
+    }
+
+    /** {@code work} in a span named {@code name}, a child of {@code parent} (an outbox entry's producer, say). */
+    public <T> Uni<T> traced(String name, Context parent, Supplier<Uni<T>> work) {
+        return Uni.createFrom().deferred(() -> step(name, parent, work, false));
     }
 
     /**
-     * {@code work} in a span named {@code name}, a child of {@code parent}, current for all of the work: on a Vert.x
-     * thread the work runs on a duplicated Vert.x context of its own, which holds the span from start to end, and the
-     * outcome is handed back on the caller's Vert.x context, so what follows runs in the caller's trace context again.
-     * The span is never attached to a thread: attached on an event loop outside a duplicated context, an OpenTelemetry
-     * context lands in the thread's own storage, and one whose scope is closed elsewhere (or not at all) stays there;
-     * every later request on that event loop then finds a server span already current and opens none of its own
-     * (Quarkus issue 56492: whole logins went missing from traces that way). Clients that send after they are
-     * subscribed (the Vert.x HTTP client waits for a pooled connection, then reads the context) thus also make their
-     * spans the step's children. Off a Vert.x thread, the span is current while the work is subscribed.
+     * {@code work} in a span named {@code name} that stays current for all of it: on an event loop the work runs on a
+     * duplicated Vert.x context of its own, which holds the span from start to end. For clients that send after they
+     * are subscribed (the Vert.x HTTP client waits for a pooled connection, then reads the context), whose spans would
+     * otherwise be siblings of the step instead of its children. Only for work that needs nothing the caller's context
+     * holds (a Hibernate Reactive session, the request scope): the work's context is a new one.
      */
-    public <T> Uni<T> traced(String name, Context parent, Supplier<Uni<T>> work) {
-        return Uni.createFrom().deferred(() -> {
-            Span span = tracer.spanBuilder(name).setParent(parent).startSpan();
-            io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
-            AtomicReference<Cancellable> running = new AtomicReference<>();
-            Uni<T> step = Uni.createFrom().emitter(emitter -> {
-                Runnable start = () -> {
-                    try {
-                        running.set(work.get().subscribe().with(emitter::complete, emitter::fail));
-                    } catch (RuntimeException failure) {
-                        emitter.fail(failure);
-                    }
-                };
-                if (caller == null) {
-                    try (Scope ignored = span.makeCurrent()) {
-                        start.run();
-                    }
-                    return;
+    public <T> Uni<T> tracedThroughout(String name, Supplier<Uni<T>> work) {
+        return Uni.createFrom().deferred(() -> step(name, Context.current(), work, true));
+    }
+
+    /**
+     * The span is made current in a Vert.x duplicated context (the caller's, while the work is subscribed, or, with
+     * {@code throughout}, one of the step's own), never in an event loop thread's own storage: an OpenTelemetry
+     * context attached on an event loop outside a duplicated context lands there, and if its scope is closed elsewhere
+     * or not at all, every later request on that event loop finds a server span current and opens none of its own
+     * (Quarkus issue 56492; a CI run lost auth-service's REST logins from its traces). A caller on an event loop gets
+     * the outcome back on its own context, so what follows runs in its trace context again (a gRPC or Redis client
+     * answers elsewhere); a caller on a worker gets it where it arrives (a worker may be blocked waiting for it).
+     */
+    private <T> Uni<T> step(String name, Context parent, Supplier<Uni<T>> work, boolean throughout) {
+        Span span = tracer.spanBuilder(name).setParent(parent).startSpan();
+        io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
+        boolean onEventLoop = caller != null && caller.isEventLoopContext();
+        io.vertx.core.Context own = onEventLoop && (throughout || !VertxContext.isDuplicatedContext(caller))
+                ? VertxContext.createNewDuplicatedContext(caller) : null;
+        AtomicReference<Cancellable> running = new AtomicReference<>();
+        Uni<T> step = Uni.createFrom().emitter(emitter -> {
+            Runnable start = () -> {
+                try {
+                    running.set(work.get().subscribe().with(emitter::complete, emitter::fail));
+                } catch (RuntimeException failure) {
+                    emitter.fail(failure);
                 }
-                io.vertx.core.Context own = VertxContext.createNewDuplicatedContext(caller);
-                own.runOnContext(ignored -> {
-                    span.makeCurrent(); // on this step's own duplicated context, which ends with it: never closed
+            };
+            if (own == null) {
+                try (Scope ignored = span.makeCurrent()) { // the caller's duplicated context, or a thread not Vert.x's
                     start.run();
-                });
-            });
-            step = step.onTermination().invoke((item, failure, cancelled) -> {
-                if (cancelled) {
-                    Cancellable started = running.get(); // given up by the caller (a timeout): the work stops too
-                    if (started != null) {
-                        started.cancel();
-                    }
                 }
-                if (failure != null) {
-                    span.setStatus(StatusCode.ERROR, kind(failure));
-                }
-                span.end();
+                return;
+            }
+            own.runOnContext(ignored -> {
+                span.makeCurrent(); // on this step's own duplicated context, which ends with it: never closed
+                start.run();
             });
-            return caller == null ? step : step.emitOn(task -> caller.runOnContext(ignored -> task.run()));
         });
+        step = step.onTermination().invoke((item, failure, cancelled) -> {
+            if (cancelled) {
+                Cancellable started = running.get(); // given up by the caller (a timeout): the work stops too
+                if (started != null) {
+                    started.cancel();
+                }
+            }
+            if (failure != null) {
+                span.setStatus(StatusCode.ERROR, kind(failure));
+            }
+            span.end();
+        });
+        return onEventLoop ? step.emitOn(task -> caller.runOnContext(ignored -> task.run())) : step;
     }
 
     /** A synchronous step (a decryption, a signature) in a span named {@code name}. */

@@ -128,4 +128,34 @@ class StepsTest {
             Thread.sleep(20);
         }
     }
+
+    @Test
+    void theWorkRunsInTheCallersContextWithWhatItHolds() throws Exception {
+        // a Hibernate Reactive session or the request scope lives in the caller's duplicated context: the work must see it
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        io.vertx.core.Context duplicated = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        duplicated.runOnContext(ignored -> {
+            duplicated.putLocal("session", "the caller's");
+            steps.traced("uses the session", () -> Uni.createFrom().item(() -> io.vertx.core.Vertx.currentContext().getLocal("session")))
+                    .subscribe().with(seen::complete, seen::completeExceptionally);
+        });
+        assertEquals("the caller's", seen.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aCallerOnAWorkerWaitingForTheStepIsAnswered() throws Exception {
+        // blocking code awaits the step on its worker context: the answer must not be queued behind the waiting task
+        CompletableFuture<String> answered = new CompletableFuture<>();
+        vertx.getOrCreateContext().executeBlocking(() -> steps.traced("awaited", () -> Uni.createFrom().completionStage(
+                CompletableFuture.supplyAsync(() -> "answer", CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS))))
+                .await().atMost(Duration.ofSeconds(20)))
+                .onComplete(result -> {
+                    if (result.succeeded()) {
+                        answered.complete(result.result());
+                    } else {
+                        answered.completeExceptionally(result.cause());
+                    }
+                });
+        assertEquals("answer", answered.get(30, TimeUnit.SECONDS));
+    }
 }
