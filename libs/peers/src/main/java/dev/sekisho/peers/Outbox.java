@@ -167,9 +167,14 @@ public class Outbox {
                 .onFailure().recoverWithNull();
     }
 
-    /** What went wrong, without a message that could quote the payload: the class, and a gRPC status' code. */
+    /**
+     * What went wrong, without a message that could quote the payload: the class, or a gRPC status' code and the
+     * peer's description (the suite's statuses say what the caller may be told, never what it sent).
+     */
     private static String reason(Throwable e) {
-        return e instanceof io.grpc.StatusRuntimeException s ? "gRPC " + s.getStatus().getCode() : e.getClass().getSimpleName();
+        return e instanceof io.grpc.StatusRuntimeException s
+                ? "gRPC " + s.getStatus().getCode() + (s.getStatus().getDescription() == null ? "" : ": " + s.getStatus().getDescription())
+                : e.getClass().getSimpleName();
     }
 
     /**
