@@ -58,13 +58,19 @@ final class ServiceConfiguration {
     }
 
     /** What any service knows: a file every service reads (compose's sekisho.env, the shared ConfigMap) names only these. */
-    static Set<String> knownToAnyService() throws IOException {
-        Set<String> any = new TreeSet<>();
-        for (SekishoService service : SekishoService.values()) {
-            any.addAll(knownVariables(service));
+    static synchronized Set<String> knownToAnyService() throws IOException {
+        if (anyService == null) {
+            Set<String> any = new TreeSet<>();
+            for (SekishoService service : SekishoService.values()) {
+                any.addAll(knownVariables(service));
+            }
+            anyService = Set.copyOf(any);
         }
-        return any;
+        return anyService;
     }
+
+    /** Read once per test JVM: the same for every service's check. */
+    private static Set<String> anyService;
 
     /** sekisho.security.required-secrets as the service resolves it: its own value, else the suite's default. */
     static List<String> requiredSecrets(SekishoService service) throws IOException {
