@@ -24,6 +24,7 @@ import org.jboss.logging.Logger;
 import dev.sekisho.audit.chain.CheckpointSigner;
 import dev.sekisho.audit.chain.HashChain;
 import dev.sekisho.audit.config.AuditSettings;
+import dev.sekisho.common.tracing.Steps;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
@@ -34,13 +35,16 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 
 /**
  * Appends records to the chain. Events from every caller queue up and are written in batches, one transaction
  * each, under a PostgreSQL advisory lock, so the chain stays linear however many instances and streams write.
  * A replayed event id is stored once: its acknowledgement carries the original sequence number. A signed
- * checkpoint is written every {@code checkpoint-every} events or {@code checkpoint-interval}.
+ * checkpoint is written every {@code checkpoint-every} events or {@code checkpoint-interval}. Each batch is one span,
+ * {@code audit batch write}, a child of its first record's {@code audit chain append} that links the others', with
+ * the transaction's PostgreSQL commands beneath it.
  */
 @ApplicationScoped
 public class AuditAppender {
@@ -49,7 +53,8 @@ public class AuditAppender {
     public record Ack(UUID eventId, long seq, boolean duplicate) {
     }
 
-    private record Pending(AuditEventEntity record, CompletableFuture<Ack> done) {
+    /** A queued record, with the trace context of its request (the batch that writes it links it). */
+    private record Pending(AuditEventEntity record, CompletableFuture<Ack> done, Context trace) {
     }
 
     /** Every instance takes this lock to append, so sequence numbers and links never interleave. */
@@ -71,6 +76,9 @@ public class AuditAppender {
 
     @Inject
     MeterRegistry metrics;
+
+    @Inject
+    Steps steps;
 
     /** The newest record of the chain as this instance last linked it. */
     private record Tail(long seq, byte[] hash) {
@@ -105,7 +113,7 @@ public class AuditAppender {
     @WithSpan("audit chain append")
     public Uni<Ack> append(AuditEventEntity record) {
         CompletableFuture<Ack> done = new CompletableFuture<>();
-        queue.add(new Pending(record, done));
+        queue.add(new Pending(record, done, Context.current()));
         drain();
         return Uni.createFrom().completionStage(done);
     }
@@ -155,7 +163,7 @@ public class AuditAppender {
             onto = inFlight > 1 ? linkedTail : null;
             linkedTail = null; // until this batch is linked
         }
-        write(batch, onto).subscribe().with(
+        steps.tracedBatch("audit batch write", batch.stream().map(Pending::trace).toList(), () -> write(batch, onto)).subscribe().with(
                 acks -> {
                     // committed: only now may the verifier count these records as written
                     acks.stream().filter(a -> !a.duplicate()).mapToLong(Ack::seq).max().ifPresent(this::appended);

@@ -1,5 +1,6 @@
 package dev.sekisho.common.tracing;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -8,6 +9,8 @@ import jakarta.inject.Inject;
 
 import io.grpc.StatusRuntimeException;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
@@ -31,13 +34,36 @@ public class Steps {
 
     /** {@code work} in a span named {@code name}, a child of the current span. */
     public <T> Uni<T> traced(String name, Supplier<Uni<T>> work) {
-        return Uni.createFrom().deferred(() -> step(name, Context.current(), work, false));
+        return Uni.createFrom().deferred(() -> step(tracer.spanBuilder(name), work, false));
     }
 
     /** {@code work} in a span named {@code name}, a child of {@code parent} (an outbox entry's producer, say). */
     public <T> Uni<T> traced(String name, Context parent, Supplier<Uni<T>> work) {
-        return Uni.createFrom().deferred(() -> step(name, parent, work, false));
+        return Uni.createFrom().deferred(() -> step(tracer.spanBuilder(name).setParent(parent), work, false));
     }
+
+    /**
+     * {@code work} done once for several requests (a batch of audit records written in one transaction), in a span
+     * named {@code name} that stays current for all of it, on a context of its own (as {@link #tracedThroughout}).
+     * The span is a child of the first member's context, so a lone request's trace shows the work beneath it, and
+     * links the others' (at most {@value #LINKS}), which is how OpenTelemetry ties one operation to many traces.
+     */
+    public <T> Uni<T> tracedBatch(String name, List<Context> members, Supplier<Uni<T>> work) {
+        return Uni.createFrom().deferred(() -> {
+            SpanBuilder builder = tracer.spanBuilder(name).setAttribute("sekisho.batch.size", (long) members.size());
+            if (members.isEmpty()) {
+                return step(builder, work, true);
+            }
+            builder.setParent(members.get(0));
+            SpanContext first = Span.fromContext(members.get(0)).getSpanContext();
+            members.stream().skip(1).map(member -> Span.fromContext(member).getSpanContext())
+                    .filter(link -> link.isValid() && !link.equals(first)).distinct().limit(LINKS).forEach(builder::addLink);
+            return step(builder, work, true);
+        });
+    }
+
+    /** The links one batch span carries at most: OpenTelemetry's default span limit. */
+    static final int LINKS = 128;
 
     /**
      * {@code work} in a span named {@code name} that stays current for all of it: on an event loop the work runs on a
@@ -47,7 +73,7 @@ public class Steps {
      * holds (a Hibernate Reactive session, the request scope): the work's context is a new one.
      */
     public <T> Uni<T> tracedThroughout(String name, Supplier<Uni<T>> work) {
-        return Uni.createFrom().deferred(() -> step(name, Context.current(), work, true));
+        return Uni.createFrom().deferred(() -> step(tracer.spanBuilder(name), work, true));
     }
 
     /**
@@ -59,8 +85,8 @@ public class Steps {
      * the outcome back on its own context, so what follows runs in its trace context again (a gRPC or Redis client
      * answers elsewhere); a caller on a worker gets it where it arrives (a worker may be blocked waiting for it).
      */
-    private <T> Uni<T> step(String name, Context parent, Supplier<Uni<T>> work, boolean throughout) {
-        Span span = tracer.spanBuilder(name).setParent(parent).startSpan();
+    private <T> Uni<T> step(SpanBuilder builder, Supplier<Uni<T>> work, boolean throughout) {
+        Span span = builder.startSpan();
         io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
         boolean onEventLoop = caller != null && caller.isEventLoopContext();
         io.vertx.core.Context own = onEventLoop && (throughout || !VertxContext.isDuplicatedContext(caller))

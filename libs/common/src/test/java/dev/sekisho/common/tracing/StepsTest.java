@@ -94,6 +94,32 @@ class StepsTest {
     }
 
     @Test
+    void aBatchIsAChildOfItsFirstMemberAndLinksTheOthers() throws Exception {
+        var tracer = provider.get("steps-test");
+        List<Span> requests = List.of(tracer.spanBuilder("first").startSpan(), tracer.spanBuilder("second").startSpan(),
+                tracer.spanBuilder("third").startSpan());
+        List<Context> members = new java.util.ArrayList<>(requests.stream().map(Context.root()::with).toList());
+        members.add(Context.root().with(requests.get(1))); // two records of one request: linked once
+        CompletableFuture<SpanContext> inside = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(ignored -> steps.tracedBatch("a batch", members, () -> {
+            inside.complete(Span.current().getSpanContext());
+            return Uni.createFrom().item("written");
+        }).subscribe().with(item -> { }, inside::completeExceptionally));
+        SpanContext current = inside.get(30, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (ENDED.stream().noneMatch(s -> s.getName().equals("a batch")) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        SpanData batch = ENDED.stream().filter(s -> s.getName().equals("a batch")).findFirst().orElseThrow();
+        requests.forEach(Span::end);
+        assertEquals(batch.getSpanContext(), current, "the batch's span is current while it works");
+        assertEquals(requests.get(0).getSpanContext().getSpanId(), batch.getParentSpanId(), "a child of the first member");
+        assertEquals(List.of(requests.get(1).getSpanContext(), requests.get(2).getSpanContext()),
+                batch.getLinks().stream().map(link -> link.getSpanContext()).toList(), "the other members, each linked once");
+        assertEquals(4L, batch.getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey("sekisho.batch.size")));
+    }
+
+    @Test
     void nothingIsLeftInAnEventLoopThreadsOwnStorage() throws Exception {
         // on the event loop outside any duplicated context: where a context, once attached, lands in the thread's storage
         io.vertx.core.Context root = vertx.getOrCreateContext();

@@ -45,9 +45,16 @@ import io.opentelemetry.proto.trace.v1.Span;
  */
 public final class TraceCollector implements AutoCloseable {
 
-    /** One received span, flattened: its service is its resource's {@code service.name}. */
+    /**
+     * One received span, flattened: its service is its resource's {@code service.name}; {@code links} are the ids of
+     * the spans it links (one batch written for the requests of several traces links theirs).
+     */
     public record CollectedSpan(String traceId, String spanId, String parentSpanId, String service, String name, String kind,
-            long startNanos, long endNanos, String status, Map<String, String> attributes) {
+            long startNanos, long endNanos, String status, Map<String, String> attributes, List<String> links) {
+
+        public CollectedSpan {
+            links = links == null ? List.of() : List.copyOf(links); // a sink written before links were kept
+        }
 
         public double millis() {
             return (endNanos - startNanos) / 1_000_000.0;
@@ -157,7 +164,8 @@ public final class TraceCollector implements AutoCloseable {
                     out.add(new CollectedSpan(hex.formatHex(span.getTraceId().toByteArray()), hex.formatHex(span.getSpanId().toByteArray()),
                             hex.formatHex(span.getParentSpanId().toByteArray()), service, span.getName(),
                             span.getKind().name().replace("SPAN_KIND_", ""), span.getStartTimeUnixNano(), span.getEndTimeUnixNano(),
-                            span.getStatus().getCode().name().replace("STATUS_CODE_", ""), attributes));
+                            span.getStatus().getCode().name().replace("STATUS_CODE_", ""), attributes,
+                            span.getLinksList().stream().map(link -> hex.formatHex(link.getSpanId().toByteArray())).toList()));
                 }
             }
         }
@@ -231,8 +239,8 @@ public final class TraceCollector implements AutoCloseable {
 
     private static void print(CollectedSpan span, Map<String, List<CollectedSpan>> children, int depth, StringBuilder out) {
         String label = "  ".repeat(depth) + span.name();
-        out.append(String.format("%-64s %-18s %10.1f ms%s%n", label, span.service(), span.millis(),
-                span.status().equals("ERROR") ? "  ERROR" : ""));
+        out.append(String.format("%-64s %-18s %10.1f ms%s%s%n", label, span.service(), span.millis(),
+                span.status().equals("ERROR") ? "  ERROR" : "", span.links().isEmpty() ? "" : "  +" + span.links().size() + " linked"));
         children.getOrDefault(span.spanId(), List.of()).stream().sorted(Comparator.comparingLong(CollectedSpan::startNanos))
                 .forEach(child -> print(child, children, depth + 1, out));
     }
