@@ -27,7 +27,19 @@ public class LoginPathReadinessCheck implements AsyncHealthCheck {
         return budget.warmUp()
                 .map(warm -> HealthCheckResponse.named("login path").up().withData("attempt budget", "decidable").build())
                 .onFailure().recoverWithItem(e -> HealthCheckResponse.named("login path").down()
-                        .withData("attempt budget", "not decidable: " + (e instanceof io.grpc.StatusRuntimeException status
-                                ? status.getStatus().getCode().name() : e.getClass().getSimpleName())).build());
+                        .withData("attempt budget", "not decidable: " + why(e)).build());
+    }
+
+    /**
+     * What refused: the gRPC code and the peer's own description (ratelimit-service's words, such as which check of the
+     * caller failed; never input), or the failure's class.
+     */
+    static String why(Throwable e) {
+        if (!(e instanceof io.grpc.StatusRuntimeException refused)) {
+            return e.getClass().getSimpleName();
+        }
+        String description = refused.getStatus().getDescription();
+        return refused.getStatus().getCode().name() + (description == null ? ""
+                : " (" + (description.length() > 160 ? description.substring(0, 160) + "…" : description) + ")");
     }
 }
