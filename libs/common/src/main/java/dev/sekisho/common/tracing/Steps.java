@@ -51,13 +51,12 @@ public class Steps {
     public <T> Uni<T> tracedBatch(String name, List<Context> members, Supplier<Uni<T>> work) {
         return Uni.createFrom().deferred(() -> {
             SpanBuilder builder = tracer.spanBuilder(name).setAttribute("sekisho.batch.size", (long) members.size());
-            if (members.isEmpty()) {
-                return step(builder, work, true);
+            if (!members.isEmpty()) {
+                builder.setParent(members.get(0));
+                SpanContext first = Span.fromContext(members.get(0)).getSpanContext();
+                members.stream().skip(1).map(member -> Span.fromContext(member).getSpanContext())
+                        .filter(link -> link.isValid() && !link.equals(first)).distinct().limit(LINKS).forEach(builder::addLink);
             }
-            builder.setParent(members.get(0));
-            SpanContext first = Span.fromContext(members.get(0)).getSpanContext();
-            members.stream().skip(1).map(member -> Span.fromContext(member).getSpanContext())
-                    .filter(link -> link.isValid() && !link.equals(first)).distinct().limit(LINKS).forEach(builder::addLink);
             return step(builder, work, true);
         });
     }
