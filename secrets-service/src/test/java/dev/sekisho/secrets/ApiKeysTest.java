@@ -6,6 +6,7 @@ import static dev.sekisho.secrets.SecretsTest.auditEventsAfter;
 import static dev.sekisho.secrets.SecretsTest.count;
 import static dev.sekisho.secrets.SecretsTest.execute;
 import static dev.sekisho.secrets.SecretsTest.maxOutboxId;
+import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +23,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.sekisho.audit.v1.ActorType;
 import dev.sekisho.audit.v1.AuditEvent;
 import dev.sekisho.audit.v1.Outcome;
 import dev.sekisho.secrets.service.UsageTracker;
@@ -176,5 +178,55 @@ class ApiKeysTest {
         asOperator().get("/v1/apikeys/../../etc").then().statusCode(404);
         asOperator().body(Map.of("overlapSeconds", 999_999_999)).post("/v1/apikeys/" + "a".repeat(16) + "/rotate").then().statusCode(400);
         assertEquals(keys, count("select count(*) from api_key"));
+    }
+
+    /**
+     * An integration calls secrets-service with its key instead of a token: it reads what its scopes and the access
+     * policies allow, from the addresses the key allows, recorded as the key; a refused key is a bare 401 (the reason
+     * is audited and signalled, not answered), and a key never manages keys.
+     */
+    @Test
+    void anIntegrationReadsItsSecretsWithItsKeyFromItsAddressesOnly() throws Exception {
+        String path = "integrations/" + SecretsTest.unique("by-key");
+        asOperator().body(Map.of("data", Map.of("password", "crm-password-by-key"))).put("/v1/secrets/" + path).then().statusCode(200);
+        Map<String, Object> issued = create(Map.of("name", "crm reader", "owner", "team-crm", "scopes", List.of("operator"),
+                "allowedCidrs", List.of("203.0.113.0/24")));
+        String key = (String) issued.get("key");
+        String id = (String) issued.get("id");
+
+        long before = maxOutboxId();
+        given().baseUri(url.toString()).header("X-API-Key", key).header("X-Forwarded-For", "203.0.113.5")
+                .get("/v1/secrets/" + path).then().statusCode(200).body("data.password", equalTo("crm-password-by-key"));
+        AuditEvent read = auditEventsAfter(before).stream().filter(e -> e.getAction().equals("secret.read")).findFirst().orElseThrow();
+        assertEquals(ActorType.ACTOR_TYPE_API_KEY, read.getActor().getType());
+        assertEquals("apikey:" + id, read.getActor().getId());
+        assertEquals("203.0.113.5", read.getActor().getIp());
+        assertFalse(read.toString().contains(key), "the key is in no audit record");
+
+        before = maxOutboxId();
+        String refused = given().baseUri(url.toString()).header("X-API-Key", key).header("X-Forwarded-For", "198.51.100.5")
+                .get("/v1/secrets/" + path).then().statusCode(401).contentType("application/problem+json").extract().asString();
+        assertFalse(refused.contains("crm-password-by-key") || refused.contains(key), refused);
+        AuditEvent denied = auditEventsAfter(before).stream().filter(e -> e.getAction().equals("apikey.verified")).findFirst().orElseThrow();
+        assertEquals(Outcome.OUTCOME_DENIED, denied.getOutcome());
+        assertEquals("ip_not_allowed", denied.getReason());
+        assertTrue(SecretsTest.signalsAfter(before).stream().anyMatch(s -> s.getKind().equals("apikey.refused")));
+
+        // its scopes and the policies, as for anyone: operator reads integrations/*, not platform/*
+        asAdmin().body(Map.of("data", Map.of("k", "v"))).put("/v1/secrets/platform/" + SecretsTest.unique("by-key")).then().statusCode(200);
+        given().baseUri(url.toString()).header("X-API-Key", key).header("X-Forwarded-For", "203.0.113.5")
+                .get("/v1/secrets/platform/anything").then().statusCode(403);
+        // a key manages no keys, even one of an admin's with every scope
+        Map<String, Object> admin = asAdmin().body(Map.of("name", "all scopes", "owner", "team-ops", "scopes", List.of("admin", "operator")))
+                .post("/v1/apikeys").then().statusCode(201).extract().as(Map.class);
+        given().baseUri(url.toString()).header("X-API-Key", (String) admin.get("key")).get("/v1/apikeys").then().statusCode(403);
+        given().baseUri(url.toString()).header("X-API-Key", (String) admin.get("key")).contentType("application/json")
+                .body(Map.of("name", "minted", "owner", "team-ops", "scopes", List.of("admin"))).post("/v1/apikeys").then().statusCode(403);
+        given().baseUri(url.toString()).header("X-API-Key", (String) admin.get("key")).post("/v1/keyring/rewrap").then().statusCode(403);
+
+        asOperator().body(Map.of("reason", "retired")).post("/v1/apikeys/" + id + "/revoke").then().statusCode(200);
+        given().baseUri(url.toString()).header("X-API-Key", key).header("X-Forwarded-For", "203.0.113.5")
+                .get("/v1/secrets/" + path).then().statusCode(401);
+        given().baseUri(url.toString()).header("X-API-Key", "not a key").get("/v1/secrets/" + path).then().statusCode(401);
     }
 }

@@ -23,6 +23,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import dev.sekisho.common.security.Permissions;
+import dev.sekisho.secrets.security.ApiKeyCaller;
 import dev.sekisho.secrets.service.Accessor;
 import dev.sekisho.secrets.service.ApiKeys;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -74,6 +75,7 @@ public class ApiKeysResource {
     @RolesAllowed({Permissions.ADMIN, Permissions.OPERATOR, Permissions.AUDITOR})
     public Uni<List<ApiKeys.KeyView>> list(@QueryParam("owner") String owner, @QueryParam("after") String after,
             @QueryParam("limit") @DefaultValue("100") int limit) {
+        ApiKeyCaller.refuseOn(caller);
         return keys.list(owner, after, limit);
     }
 
@@ -81,6 +83,7 @@ public class ApiKeysResource {
     @Path("/{id}")
     @RolesAllowed({Permissions.ADMIN, Permissions.OPERATOR, Permissions.AUDITOR})
     public Uni<ApiKeys.KeyView> get(@PathParam("id") String id) {
+        ApiKeyCaller.refuseOn(caller);
         return keys.get(id);
     }
 
@@ -101,6 +104,7 @@ public class ApiKeysResource {
     }
 
     private Accessor accessor() {
+        ApiKeyCaller.refuseOn(caller);
         return clientAddress.accessor(caller, request);
     }
 }

@@ -10,6 +10,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 
 import dev.sekisho.common.security.Permissions;
+import dev.sekisho.secrets.security.ApiKeyCaller;
 import dev.sekisho.secrets.service.Keyring;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -38,6 +39,7 @@ public class KeyringResource {
     @GET
     @RolesAllowed({Permissions.ADMIN, Permissions.AUDITOR})
     public Uni<Keyring.Status> status() {
+        ApiKeyCaller.refuseOn(caller);
         return keyring.status();
     }
 
@@ -45,6 +47,7 @@ public class KeyringResource {
     @Path("/rewrap")
     @RolesAllowed(Permissions.ADMIN)
     public Uni<Keyring.Rewrapped> rewrap() {
+        ApiKeyCaller.refuseOn(caller);
         return keyring.rewrap(clientAddress.accessor(caller, request).who());
     }
 }

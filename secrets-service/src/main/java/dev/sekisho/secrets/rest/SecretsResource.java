@@ -26,6 +26,7 @@ import jakarta.ws.rs.core.MediaType;
 
 import dev.sekisho.common.security.Permissions;
 import dev.sekisho.secrets.config.SecretsSettings;
+import dev.sekisho.secrets.security.ApiKeyCaller;
 import dev.sekisho.secrets.service.Accessor;
 import dev.sekisho.secrets.service.SecretsVault;
 import dev.sekisho.secrets.service.StaleReport;
@@ -94,6 +95,7 @@ public class SecretsResource {
     @Path("/reports/stale")
     @RolesAllowed({Permissions.ADMIN, Permissions.AUDITOR})
     public Uni<StaleReport.Report> stale(@QueryParam("unusedDays") Integer unusedDays, @QueryParam("dueWithinDays") Integer dueWithinDays) {
+        ApiKeyCaller.refuseOn(caller);
         return staleReport.report(accessor().who(), unusedDays == null ? settings.staleReport().unusedDays() : unusedDays,
                 dueWithinDays == null ? settings.staleReport().dueWithinDays() : dueWithinDays);
     }
@@ -103,6 +105,7 @@ public class SecretsResource {
     @Path("/audit-hash")
     @RolesAllowed({Permissions.ADMIN, Permissions.AUDITOR})
     public Uni<SecretsVault.HashAnswer> auditHash(@Valid @NotNull HashBody body) {
+        ApiKeyCaller.refuseOn(caller);
         return vault.auditHash(accessor(), body.data());
     }
 
