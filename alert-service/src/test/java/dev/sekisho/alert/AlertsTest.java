@@ -178,6 +178,22 @@ class AlertsTest {
     }
 
     @Test
+    void loginsGoingOnPastTheAttemptBudgetFire() throws Exception {
+        String ip = "192.0.2." + (int) (Math.random() * 250 + 1);
+        String user = unique("hammered");
+        for (int i = 0; i < 4; i++) {
+            assertEquals(0, fromAuth.signal(signal("auth.login.limited", Map.of("user", user, "ip", ip))).getAlertIdsCount(),
+                    "four refusals are not yet five");
+        }
+        assertEquals(0, fromAuth.signal(signal("auth.login.limited", Map.of("user", user, "ip", "192.0.2.0"))).getAlertIdsCount(),
+                "another address counts apart");
+        SignalAck fifth = fromAuth.signal(signal("auth.login.limited", Map.of("user", user, "ip", ip)));
+        assertEquals(1, fifth.getAlertIdsCount(), "the fifth from one address fires");
+        asAuditor().get("/v1/alerts/" + fifth.getAlertIds(0)).then().statusCode(200)
+                .body("alert.rule", equalTo("sekisho-auth-attempts-past-budget")).body("alert.labels.ip", equalTo(ip));
+    }
+
+    @Test
     void sprayingSignalsArrivingTogetherFireOnce() throws Exception {
         // as an outbox delivers them: side by side
         String ip = "203.0.113." + (int) (Math.random() * 250 + 1);

@@ -277,6 +277,10 @@ class TokenLifecycleTest {
             assertTrue(budgetCalls.stream().noneMatch(FakePeers.Call::withToken), "the gateway budget call carries no token");
             assertTrue(limited.getDeniedResponse().getHeadersList().stream()
                     .anyMatch(h -> h.getHeader().getKey().equals("Retry-After") && h.getHeader().getValue().equals("42")));
+            // a route's own budget (context_extensions sekisho.rate_policy) is spent instead of the default one
+            CheckResponse ownRoute = authz.check(check(Map.of("authorization", "Bearer " + busy), Map.of("sekisho.rate_policy", "orders-per-subject")));
+            assertEquals(0, ownRoute.getStatus().getCode(), "the route's budget is not the spent default one");
+            assertTrue(FakePeers.SPENT.keySet().stream().anyMatch(k -> k.startsWith("orders-per-subject/")), FakePeers.SPENT.keySet().toString());
 
             FakePeers.await(() -> FakePeers.AUDIT.stream().anyMatch(e -> e.getAction().equals("auth.check.denied")
                     && e.getReason().equals("missing role admin")), "denials audited");

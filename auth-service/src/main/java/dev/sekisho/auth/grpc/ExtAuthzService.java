@@ -31,7 +31,8 @@ import io.smallrye.mutiny.Uni;
 /**
  * Envoy's external authorization check ({@code envoy.service.auth.v3.Authorization/Check}): a gateway puts
  * Sekisho in front of any API. This class translates Envoy's request for {@link GatewayCheck} (credentials, source
- * address, path, the route's {@code context_extensions: sekisho.required_role}) and its verdict back: allowed
+ * address, path, the route's {@code context_extensions}: {@code sekisho.required_role} and {@code sekisho.rate_policy}) and its
+ * verdict back: allowed
  * requests get identity headers for the upstream (x-sekisho-*, overwriting anything the client sent); denied ones
  * get 401 / 403 / 429 / 503 with a problem body.
  */
@@ -39,6 +40,8 @@ import io.smallrye.mutiny.Uni;
 public class ExtAuthzService implements Authorization {
 
     static final String REQUIRED_ROLE = "sekisho.required_role";
+    /** A route's own budget: a policy of ratelimit-service, in place of {@code sekisho.auth.gateway-rate-policy}. */
+    static final String RATE_POLICY = "sekisho.rate_policy";
     static final List<String> IDENTITY_HEADERS = List.of("x-sekisho-subject", "x-sekisho-username", "x-sekisho-roles",
             "x-sekisho-client", "x-sekisho-auth");
     /** Recorded and shown paths are cut to this: the audit record's resource id. */
@@ -58,7 +61,8 @@ public class ExtAuthzService implements Authorization {
         String path = route(http.getPath());
         GatewayCheck.Request question = new GatewayCheck.Request(TokenVerifier.bearer(headers.get("authorization")),
                 headers.get("x-api-key"), sourceIp(attributes), path,
-                attributes.getContextExtensionsOrDefault(REQUIRED_ROLE, ""), PeerAddress.current());
+                attributes.getContextExtensionsOrDefault(REQUIRED_ROLE, ""), attributes.getContextExtensionsOrDefault(RATE_POLICY, ""),
+                PeerAddress.current());
         return gateway.check(question).map(verdict -> verdict.isAllowed() ? allow(verdict.allowed()) : deny(verdict, path));
     }
 

@@ -51,9 +51,11 @@ public class GatewayCheck {
 
     /**
      * What the gateway saw: the credentials, where it says the request came from ({@code claimedIp}), where it goes
-     * (the path without its query), what the route needs; and the address the question itself came from.
+     * (the path without its query), what the route needs (a role, a budget of its own); and the address the question
+     * itself came from.
      */
-    public record Request(String bearer, String apiKey, String claimedIp, String path, String requiredRole, String peerIp) {
+    public record Request(String bearer, String apiKey, String claimedIp, String path, String requiredRole, String ratePolicy,
+            String peerIp) {
     }
 
     /** Who a request was authenticated as, and how. */
@@ -89,7 +91,7 @@ public class GatewayCheck {
                 return deny(request, who, ProblemType.FORBIDDEN, "This route needs the role " + role + ".", "missing role " + role,
                         Map.of());
             }
-            return withinBudget(who).flatMap(retryAfter -> retryAfter == null ? Uni.createFrom().item(Verdict.allow(who))
+            return withinBudget(request, who).flatMap(retryAfter -> retryAfter == null ? Uni.createFrom().item(Verdict.allow(who))
                     : deny(request, who, ProblemType.RATE_LIMITED, "Too many requests.", "rate limited", Map.of("Retry-After", retryAfter)));
         }).onFailure(InvalidToken.class).recoverWithUni(e -> deny(request, null, ProblemType.UNAUTHORIZED,
                 "The credentials are not valid: " + e.getMessage() + ".", e.getMessage(),
@@ -116,12 +118,19 @@ public class GatewayCheck {
                 });
     }
 
-    /** Null when the request may pass, else the Retry-After seconds. Without a configured policy, always null. */
-    private Uni<String> withinBudget(Caller who) {
-        if (settings.gatewayRatePolicy().isEmpty()) {
+    /**
+     * Null when the request may pass, else the Retry-After seconds: the route's policy ({@code sekisho.rate_policy}),
+     * else {@code sekisho.auth.gateway-rate-policy}, keyed by the caller's subject; without either, always null. The
+     * policy must exist in ratelimit-service and be one this service may spend (its domain not protected from it), or
+     * the check cannot be decided (503): a route configured wrongly is closed, not open.
+     */
+    private Uni<String> withinBudget(Request question, Caller who) {
+        String policy = question.ratePolicy() != null && !question.ratePolicy().isEmpty() ? question.ratePolicy()
+                : settings.gatewayRatePolicy().orElse(null);
+        if (policy == null) {
             return Uni.createFrom().nullItem();
         }
-        CheckRequest request = CheckRequest.newBuilder().setPolicy(settings.gatewayRatePolicy().get())
+        CheckRequest request = CheckRequest.newBuilder().setPolicy(policy)
                 .addKeys(Key.newBuilder().setName("subject").setValue(who.subject())).build();
         return Uni.createFrom().deferred(() -> ratelimit.gatewayBudget(request))
                 .emitOn(CallerContext.current())
