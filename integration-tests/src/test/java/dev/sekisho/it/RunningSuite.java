@@ -14,11 +14,13 @@ import dev.sekisho.launcher.Suite;
 /**
  * The five packaged services, started once for every integration test class of this JVM against the shared
  * PostgreSQL, Redis and Keycloak, and stopped when the JVM exits. Rate-limit policies: the suite's own
- * (deploy/ratelimit) plus the integration tests' (src/test/resources/policies).
+ * (deploy/ratelimit) plus the integration tests' (src/test/resources/policies). Alerts: the shipped rules, routed as
+ * src/test/resources/alert-routing says (high and critical ones to {@link #webhook()}).
  */
 final class RunningSuite {
 
     private static Suite suite;
+    private static SecurityTeamWebhook webhook;
 
     private RunningSuite() {
     }
@@ -34,11 +36,18 @@ final class RunningSuite {
         // every test client is 127.0.0.1: the login tests name their source address through X-Forwarded-For, as a
         // proxy in front of auth-service would
         return suite.withEnvironment("SEKISHO_AUTH_TRUSTED_PROXIES", "127.0.0.1")
+                .withEnvironment("SEKISHO_SECRETS_TRUSTED_PROXIES", "127.0.0.1")
                 .withEnvironment("SEKISHO_AUTH_LOGIN_BUDGET_TIMEOUT", "10s")
                 .withEnvironment("SEKISHO_AUTH_KEYCLOAK_TIMEOUT", "10s")
                 .withEnvironment("SEKISHO_AUTH_API_KEYS_TIMEOUT", "10s")
                 .withEnvironment("SEKISHO_TOKENS_REVOCATION_TIMEOUT", "2s")
                 .withEnvironment("SEKISHO_SERVICE_TOKEN_TIMEOUT", "10s");
+    }
+
+    /** The security team's webhook the suite's alert-service notifies of high and critical alerts. */
+    static synchronized SecurityTeamWebhook webhook() {
+        get();
+        return webhook;
     }
 
     static synchronized Suite get() {
@@ -48,17 +57,24 @@ final class RunningSuite {
                 Path logs = Files.createDirectories(Path.of("target", "suite-logs"));
                 Path policies = Files.createTempDirectory("sekisho-it-policies");
                 PolicyFiles.copy(List.of(root.resolve("deploy/ratelimit"), Path.of("src/test/resources/policies")), policies);
+                SecurityTeamWebhook team = new SecurityTeamWebhook();
+                Path routing = Files.createTempDirectory("sekisho-it-routing");
+                Files.writeString(routing.resolve("routing.yaml"),
+                        Files.readString(Path.of("src/test/resources/alert-routing/routing.yaml")).replace("WEBHOOK_URL", team.url()));
                 Suite started = onALoadedMachine(new Suite(root, logs,
                         new Suite.Backends(SharedServers.postgres(), SharedServers.redis(), SharedServers.keycloak()),
                         Suite.freePorts()))
                         .withTraceEndpoint(SharedServers.traces().endpoint())
                         .withEnvironment("SEKISHO_RATELIMIT_POLICIES_DIR", policies.toString())
+                        .withEnvironment("SEKISHO_ALERT_ROUTING_DIR", routing.toString())
+                        .withEnvironment("SEKISHO_TEST_WEBHOOK_SECRET", team.secret())
                         // counting across instances is what is tested here, not the fail-open answer a busy
                         // two-core machine would give past the 50 ms production timeout
                         .withEnvironment("SEKISHO_RATELIMIT_REDIS_TIMEOUT", "1s");
                 started.start(Duration.ofSeconds(180));
                 Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "sekisho-suite-stop"));
                 suite = started;
+                webhook = team;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
