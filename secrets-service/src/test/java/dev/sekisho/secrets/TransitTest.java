@@ -35,6 +35,8 @@ import dev.sekisho.secrets.v1.DecryptRequest;
 import dev.sekisho.secrets.v1.EncryptRequest;
 import dev.sekisho.secrets.v1.PlaintextItem;
 import dev.sekisho.secrets.v1.SecretsGrpc;
+import dev.sekisho.peers.SecurityEvents.Who;
+import dev.sekisho.secrets.service.TransitKeys;
 import dev.sekisho.testing.fixtures.KeycloakTokens;
 import dev.sekisho.testing.resources.KeycloakTestResource;
 import dev.sekisho.testing.resources.PostgresTestResource;
@@ -44,6 +46,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
 
 /** Transit on real PostgreSQL and Keycloak: key versions, their bounds and trimming, derived keys, data keys, HMACs. */
 @QuarkusTest
@@ -54,6 +57,9 @@ class TransitTest {
 
     @io.quarkus.test.common.http.TestHTTPResource("/")
     java.net.URL url;
+
+    @jakarta.inject.Inject
+    TransitKeys transitKeys;
 
     private static String b64(String text) {
         return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
@@ -110,6 +116,29 @@ class TransitTest {
         assertEquals(0, count("select count(*) from transit_key_version where name = '" + name + "' and version = 1"), "trimmed is gone");
         asAdmin().body(Map.of("minDecryptionVersion", 1)).post("/v1/transit/config/" + name).then().statusCode(400);
         assertEquals("second", decrypt(name, v2));
+    }
+
+    /**
+     * Every instance checks for due keys on the same schedule; a key found due by two of them is rotated once: the
+     * second finds, under the key's lock, that the first already did.
+     */
+    @Test
+    void aDueKeyIsRotatedOnceHoweverManyInstancesFoundItDue() throws Throwable {
+        String name = newKey(Map.of("autoRotatePeriodSeconds", 3600));
+        String notDue = newKey(Map.of("autoRotatePeriodSeconds", 3600));
+        SecretsTest.execute("update transit_key set rotated_at = now() - interval '2 hours' where name = '" + name + "'");
+        long before = maxOutboxId();
+        Who system = Who.client("secrets-service", "", "");
+        List<Boolean> rotated = List.of(
+                VertxContextSupport.subscribeAndAwait(() -> transitKeys.rotateIfDue(system, name)),
+                VertxContextSupport.subscribeAndAwait(() -> transitKeys.rotateIfDue(system, name)),
+                VertxContextSupport.subscribeAndAwait(() -> transitKeys.rotateIfDue(system, notDue)));
+        assertEquals(List.of(true, false, false), rotated, "rotated once, and the key not due not at all");
+        asAdmin().get("/v1/transit/keys/" + name).then().statusCode(200).body("latestVersion", equalTo(2));
+        asAdmin().get("/v1/transit/keys/" + notDue).then().statusCode(200).body("latestVersion", equalTo(1));
+        List<AuditEvent> rotations = auditEventsAfter(before).stream().filter(e -> e.getAction().equals("transit.key.rotate")).toList();
+        assertEquals(1, rotations.size(), rotations.toString());
+        assertEquals("auto", rotations.get(0).getAttributesOrThrow("trigger"));
     }
 
     @Test

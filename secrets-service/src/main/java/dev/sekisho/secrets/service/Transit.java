@@ -81,7 +81,8 @@ public class Transit {
     }
 
     public Uni<List<byte[]>> decrypt(Accessor who, String rawName, List<Sealed> items) {
-        return ready(who, rawName, "transit.decrypt", Capability.DECRYPT, items.size()).chain(key -> {
+        return ready(who, rawName, "transit.decrypt", Capability.DECRYPT, items.size())
+                .chain(cached -> keys.forVersion(cached, newestVersion(items.stream().map(Sealed::ciphertext).toList()))).chain(key -> {
             List<byte[]> out = new ArrayList<>(items.size());
             TreeSet<Integer> versions = new TreeSet<>();
             String failure = null;
@@ -112,7 +113,8 @@ public class Transit {
 
     /** Decrypts and encrypts again under the latest version; the plaintext never leaves the service. */
     public Uni<List<String>> rewrap(Accessor who, String rawName, List<Sealed> items) {
-        return ready(who, rawName, "transit.rewrap", Capability.REWRAP, items.size()).chain(key -> {
+        return ready(who, rawName, "transit.rewrap", Capability.REWRAP, items.size())
+                .chain(cached -> keys.forVersion(cached, newestVersion(items.stream().map(Sealed::ciphertext).toList()))).chain(key -> {
             TransitCipher latest = key.forEncryption(0);
             List<String> out = new ArrayList<>(items.size());
             for (int i = 0; i < items.size(); i++) {
@@ -177,7 +179,8 @@ public class Transit {
     }
 
     public Uni<List<Boolean>> verify(Accessor who, String rawName, List<Check> checks) {
-        return ready(who, rawName, "transit.verify", Capability.HMAC, checks.size()).chain(key -> {
+        return ready(who, rawName, "transit.verify", Capability.HMAC, checks.size())
+                .chain(cached -> keys.forVersion(cached, newestVersion(checks.stream().map(Check::hmac).toList()))).chain(key -> {
             List<Boolean> out = new ArrayList<>(checks.size());
             for (int i = 0; i < checks.size(); i++) {
                 Check check = checks.get(i);
@@ -204,6 +207,22 @@ public class Transit {
                     "A batch holds at most " + settings.transit().maxBatch() + " items: nothing was done."));
         }
         return guard.check(who, Resource.TRANSIT, rawName, action, capability).chain(keys::forUse);
+    }
+
+    /**
+     * The newest key version the items name (ciphertexts, or HMACs as text); 0 when none parses: each item's own error
+     * comes later, with its position.
+     */
+    private static int newestVersion(List<String> texts) {
+        int newest = 0;
+        for (String text : texts) {
+            try {
+                newest = Math.max(newest, TransitCipher.parse(text).version());
+            } catch (TransitCipher.InvalidTextException e) {
+                // judged with its position when the items are opened
+            }
+        }
+        return newest;
     }
 
     private Uni<Void> audited(String action, Accessor who, String key, Outcome outcome, String reason, Map<String, String> details) {

@@ -262,7 +262,7 @@ public class TransitKeys {
         return Panache.withSession(() -> store.dueForRotation(100)).chain(names -> {
             Uni<Void> chain = Uni.createFrom().voidItem();
             for (String name : names) {
-                chain = chain.chain(() -> rotateNow(system, name, "auto").replaceWithVoid());
+                chain = chain.chain(() -> rotateIfDue(system, name).replaceWithVoid());
             }
             return chain;
         }).onFailure().invoke(e -> LOG.warnf("auto-rotation did not finish, the next check continues: %s", e.getClass().getSimpleName()))
@@ -285,6 +285,19 @@ public class TransitKeys {
             }
             return fresh;
         });
+    }
+
+    /**
+     * The key for decrypting ciphertexts of {@code version}: the cached one, unless it predates that version (another
+     * instance rotated the key within the cache's interval), then read again at once. A ciphertext made on one instance
+     * opens on every other the moment it exists.
+     */
+    public Uni<Loaded> forVersion(Loaded cached, int version) {
+        if (version <= cached.latest()) {
+            return Uni.createFrom().item(cached);
+        }
+        return load(cached.name()).invoke(fresh -> remember(cached.name(), fresh))
+                .map(fresh -> fresh == null ? cached : fresh);
     }
 
     /** Forgets every cached key (master keys or tests changed under it). */
@@ -347,8 +360,25 @@ public class TransitKeys {
         return new Loaded(name, derived, latest, minDecryption, minEncryption, Map.copyOf(ciphers), Set.copyOf(damaged));
     }
 
+    /**
+     * Rotates the key if its period has run out, judged under the key's row lock: every instance checks on the same
+     * schedule, and the one that comes second finds the rotation made and makes no second one. True when it rotated.
+     */
+    public Uni<Boolean> rotateIfDue(Who who, String name) {
+        return rotate(who, name, "auto", key -> key.autoRotatePeriodSeconds != null
+                && !key.rotatedAt.plusSeconds(key.autoRotatePeriodSeconds).isAfter(Instant.now())).map(java.util.Objects::nonNull);
+    }
+
     private Uni<KeyInfo> rotateNow(Who who, String name, String trigger) {
+        return rotate(who, name, trigger, key -> true);
+    }
+
+    /** A new version, when {@code when} holds for the key as locked; null (nothing done) when it does not. */
+    private Uni<KeyInfo> rotate(Who who, String name, String trigger, java.util.function.Predicate<TransitKeyEntity> when) {
         return Panache.withTransaction(() -> locked(name).chain(key -> {
+            if (!when.test(key)) {
+                return Uni.createFrom().<KeyInfo>nullItem();
+            }
             Instant now = Instant.now();
             int version = key.latestVersion + 1;
             key.latestVersion = version;
