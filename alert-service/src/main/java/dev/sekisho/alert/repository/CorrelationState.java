@@ -40,7 +40,14 @@ import io.vertx.mutiny.redis.client.Response;
 @ApplicationScoped
 public class CorrelationState {
 
-    static final String PREFIX = "sekisho:alert:";
+    /**
+     * Every key of the correlations' state, under one Redis Cluster hash tag: a signal's script call touches the state of
+     * every correlation it feeds (other groups, other rules) and its replay marker in one atomic step, which a cluster
+     * allows only within one slot. The state lives on one node of a cluster, then; it is bounded (keys expire after
+     * twice their timespan, a group keeps at most its threshold's members), and one script call per signal is far
+     * from what a node serves.
+     */
+    static final String PREFIX = "sekisho:alert:{correlations}:";
     static final String SCRIPT = load("lua/correlate.lua");
     static final String SHA = sha1(SCRIPT);
     static final ObjectMapper JSON = new ObjectMapper();
