@@ -37,6 +37,12 @@ public final class SignalTypes {
             Map.entry("outbox.dead_lettered", Set.of("stream")),
             Map.entry("policy.changed", Set.of()),
             Map.entry("integration.failed", Set.of()),
+            Map.entry("integration.proposed", Set.of("integration")),
+            Map.entry("integration.approved", Set.of("integration")),
+            Map.entry("integration.activated", Set.of("integration")),
+            Map.entry("integration.suspended", Set.of("integration")),
+            Map.entry("integration.resumed", Set.of("integration")),
+            Map.entry("integration.retired", Set.of("integration")),
             Map.entry("service.heartbeat", Set.of()));
 
     private SignalTypes() {

@@ -77,6 +77,22 @@ public interface SecretsSettings {
         Duration maxRotationOverlap();
     }
 
+    Integrations integrations();
+
+    interface Integrations {
+        /** What an integration's name must be: a regular expression the whole name matches (names are at most 64 characters). */
+        @WithDefault("[a-z][a-z0-9]*(-[a-z0-9]+)*")
+        String namingRule();
+
+        /** The data classes an integration may declare. */
+        @WithDefault("personal,payment,health,internal,public")
+        java.util.List<String> dataClasses();
+
+        /** Data classes whose integrations need a second approval (by a second approver). */
+        @WithDefault("personal,payment,health")
+        java.util.List<String> sensitiveDataClasses();
+    }
+
     /** How often last-used times and counts of secrets and API keys are written (aggregated; never per read). */
     @WithDefault("30s")
     Duration usageFlushInterval();

@@ -259,7 +259,8 @@ public class ApiKeys {
         return id;
     }
 
-    private static String randomId() {
+    /** 80 random bits as 16 lower-case base32 characters: the public id of a key or an integration. */
+    static String randomId() {
         byte[] bytes = new byte[10];
         RANDOM.nextBytes(bytes);
         StringBuilder id = new StringBuilder(16);

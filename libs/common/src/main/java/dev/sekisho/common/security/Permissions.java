@@ -11,6 +11,8 @@ public final class Permissions {
     public static final String ADMIN = "admin";
     public static final String OPERATOR = "operator";
     public static final String AUDITOR = "auditor";
+    /** People: approve integrations (never their own request: four eyes); suspend and resume them. */
+    public static final String APPROVER = "approver";
 
     /** Write events to the audit log (every service that acts). The emitting service is the caller's identity. */
     public static final String AUDIT_RECORD = "audit:record";

@@ -1,0 +1,57 @@
+package dev.sekisho.secrets.repository;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+
+/** The integration registry in PostgreSQL, inside the caller's Hibernate Reactive session. */
+@ApplicationScoped
+public class IntegrationStore {
+
+    public Uni<IntegrationEntity> find(String id) {
+        return Panache.getSession().flatMap(session -> session.find(IntegrationEntity.class, id));
+    }
+
+    /** The row, locked for a transition: two people acting at once take turns. */
+    public Uni<IntegrationEntity> lock(String id) {
+        return Panache.getSession().flatMap(session -> session.find(IntegrationEntity.class, id, LockModeType.PESSIMISTIC_WRITE));
+    }
+
+    /** Whether a live (not retired) integration has this name. */
+    public Uni<Boolean> nameTaken(String name) {
+        return Panache.getSession().flatMap(session -> session
+                .createQuery("select count(i) from IntegrationEntity i where i.name = :name and i.state <> 'retired'", Long.class)
+                .setParameter("name", name).getSingleResult()).map(n -> n > 0);
+    }
+
+    public Uni<Void> add(Object row) {
+        return Panache.getSession().flatMap(session -> session.persist(row));
+    }
+
+    public Uni<List<IntegrationApprovalEntity>> approvals(String id) {
+        return Panache.getSession().flatMap(session -> session
+                .createQuery("from IntegrationApprovalEntity a where a.integrationId = :id order by a.approvedAt", IntegrationApprovalEntity.class)
+                .setParameter("id", id).getResultList());
+    }
+
+    /** Integrations by id after a cursor, at most {@code limit}; a state and an owner narrow them when given. */
+    public Uni<List<IntegrationEntity>> page(String state, String owner, String after, int limit) {
+        String hql = "from IntegrationEntity i where i.id > :after" + (state == null ? "" : " and i.state = :state")
+                + (owner == null ? "" : " and i.owner = :owner") + " order by i.id";
+        return Panache.getSession().flatMap(session -> {
+            var query = session.createQuery(hql, IntegrationEntity.class).setParameter("after", after == null ? "" : after)
+                    .setMaxResults(limit);
+            if (state != null) {
+                query.setParameter("state", state);
+            }
+            if (owner != null) {
+                query.setParameter("owner", owner);
+            }
+            return query.getResultList();
+        });
+    }
+}

@@ -1,0 +1,340 @@
+package dev.sekisho.secrets.service;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.sekisho.alert.v1.Severity;
+import dev.sekisho.audit.v1.Outcome;
+import dev.sekisho.common.problem.ProblemException;
+import dev.sekisho.common.problem.ProblemType;
+import dev.sekisho.common.security.Permissions;
+import dev.sekisho.peers.SecurityEvents;
+import dev.sekisho.secrets.config.SecretsSettings;
+import dev.sekisho.secrets.repository.IntegrationApprovalEntity;
+import dev.sekisho.secrets.repository.IntegrationEntity;
+import dev.sekisho.secrets.repository.IntegrationStore;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The integration registry: which integration exists, who owns it and in which department, why, which data classes it
+ * handles and where it sends them, and where it stands. An integration is proposed, approved by an approver who is not
+ * its requester (two different approvers when it handles a sensitive data class), activated by its owner, suspended
+ * and resumed by approvers, and retired. Every step is taken under the integration's row lock, audited in its
+ * transaction and signalled; a step out of order is a 409 and changes nothing.
+ */
+@ApplicationScoped
+public class Integrations {
+
+    /** Where an integration stands. */
+    public enum State {
+        PROPOSED, APPROVED, ACTIVE, SUSPENDED, RETIRED;
+
+        String text() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        static State of(String text) {
+            return valueOf(text.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
+    public record NewIntegration(String name, String owner, String department, String purpose, List<String> dataClasses,
+            List<String> destinations) {
+    }
+
+    public record Approval(String approver, Instant approvedAt, String note) {
+    }
+
+    public record View(String id, String name, String owner, String department, String purpose, List<String> dataClasses,
+            List<String> destinations, String state, String stateReason, int approvalsRequired, List<Approval> approvals,
+            String requestedBy, Instant createdAt, Instant updatedAt) {
+    }
+
+    public static final int MAX_LIST = 500;
+    static final int MAX_NAME = 64;
+    private static final Pattern ID = Pattern.compile("[a-z2-7]{16}");
+    private static final Pattern HOST = Pattern.compile(
+            "(?=.{1,253}(:|$))[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(:[0-9]{1,5})?");
+    private static final Pattern OWNER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}");
+
+    @Inject
+    IntegrationStore store;
+
+    @Inject
+    SecurityEvents events;
+
+    @Inject
+    SecretsSettings settings;
+
+    private Pattern namingRule;
+    private Set<String> dataClasses;
+    private Set<String> sensitive;
+
+    @PostConstruct
+    void init() {
+        try {
+            namingRule = Pattern.compile(settings.integrations().namingRule());
+        } catch (PatternSyntaxException e) {
+            throw new IllegalStateException("sekisho.secrets.integrations.naming-rule is not a regular expression: " + e.getDescription());
+        }
+        dataClasses = Set.copyOf(settings.integrations().dataClasses());
+        sensitive = Set.copyOf(settings.integrations().sensitiveDataClasses());
+        if (!dataClasses.containsAll(sensitive)) {
+            throw new IllegalStateException("sekisho.secrets.integrations.sensitive-data-classes names classes that "
+                    + "sekisho.secrets.integrations.data-classes does not have");
+        }
+    }
+
+    public Uni<View> propose(Accessor who, NewIntegration request) {
+        validate(request);
+        return Panache.withTransaction(() -> store.nameTaken(request.name()).chain(taken -> {
+            if (taken) {
+                throw new ProblemException(ProblemType.CONFLICT, "An integration of this name exists (retire it to free the name).");
+            }
+            Instant now = Instant.now();
+            IntegrationEntity row = new IntegrationEntity();
+            row.id = ApiKeys.randomId();
+            row.name = request.name();
+            row.owner = request.owner() == null || request.owner().isBlank() ? who.name() : request.owner();
+            row.department = request.department().strip();
+            row.purpose = request.purpose().strip();
+            row.dataClasses = List.copyOf(new java.util.TreeSet<>(request.dataClasses()));
+            row.destinations = List.copyOf(request.destinations());
+            row.state = State.PROPOSED.text();
+            row.approvalsRequired = row.dataClasses.stream().anyMatch(sensitive::contains) ? 2 : 1;
+            row.requestedBy = who.name();
+            row.createdAt = now;
+            row.updatedAt = now;
+            Map<String, String> attributes = new LinkedHashMap<>();
+            attributes.put("name", row.name);
+            attributes.put("owner", row.owner);
+            attributes.put("department", row.department);
+            attributes.put("data_classes", String.join(",", row.dataClasses));
+            attributes.put("destinations", String.join(",", row.destinations));
+            attributes.put("approvals_required", String.valueOf(row.approvalsRequired));
+            return store.add(row)
+                    .chain(() -> events.audit("integration.proposed", who.who(), "integration", row.id, Outcome.OUTCOME_SUCCESS, "", attributes))
+                    .chain(() -> signal("integration.proposed", Severity.SEVERITY_INFO, "An integration was proposed", row))
+                    .replaceWith(() -> view(row, List.of()));
+        }));
+    }
+
+    /**
+     * One approver's approval. Refused (403, nothing changed) to the requester and to anyone without the approver role,
+     * and (409) to an approver who already approved or for an integration not waiting for approval. The last approval
+     * required makes it approved.
+     */
+    public Uni<View> approve(Accessor who, String id, String note) {
+        String why = note(note);
+        if (!who.roles().contains(Permissions.APPROVER)) {
+            return Uni.createFrom().failure(new ProblemException(ProblemType.FORBIDDEN, "Approving needs the approver role."));
+        }
+        return Panache.withTransaction(() -> locked(id).chain(row -> store.approvals(row.id).chain(approvals -> {
+            requireState(row, State.PROPOSED, "approved");
+            if (row.requestedBy.equals(who.name())) {
+                throw new ProblemException(ProblemType.FORBIDDEN, "An integration is approved by someone other than its requester.");
+            }
+            if (approvals.stream().anyMatch(a -> a.approver.equals(who.name()))) {
+                throw new ProblemException(ProblemType.CONFLICT, "This approver has approved it already; it needs another approver.");
+            }
+            IntegrationApprovalEntity approval = new IntegrationApprovalEntity();
+            approval.integrationId = row.id;
+            approval.approver = who.name();
+            approval.approvedAt = Instant.now();
+            approval.note = why;
+            List<IntegrationApprovalEntity> all = new ArrayList<>(approvals);
+            all.add(approval);
+            boolean complete = all.size() >= row.approvalsRequired;
+            Map<String, String> attributes = Map.of("approvals", String.valueOf(all.size()), "approvals_required",
+                    String.valueOf(row.approvalsRequired));
+            Uni<Void> recorded = store.add(approval)
+                    .chain(() -> events.audit("integration.approval", who.who(), "integration", row.id, Outcome.OUTCOME_SUCCESS, why, attributes));
+            if (complete) {
+                row.state = State.APPROVED.text();
+                row.updatedAt = approval.approvedAt;
+                recorded = recorded.chain(() -> events.audit("integration.approved", who.who(), "integration", row.id,
+                        Outcome.OUTCOME_SUCCESS, "", attributes))
+                        .chain(() -> signal("integration.approved", Severity.SEVERITY_INFO, "An integration was approved", row));
+            }
+            return recorded.replaceWith(() -> view(row, all));
+        })));
+    }
+
+    /** Approved to active: its owner (or an admin) puts it to use. */
+    public Uni<View> activate(Accessor who, String id) {
+        return transition(who, id, State.APPROVED, State.ACTIVE, "", row -> {
+            if (!row.owner.equals(who.name()) && !who.roles().contains(Permissions.ADMIN)) {
+                throw new ProblemException(ProblemType.FORBIDDEN, "An integration is activated by its owner or an admin.");
+            }
+        }, "integration.activated", Severity.SEVERITY_INFO, "An integration was activated");
+    }
+
+    /** Approved or active to suspended (approvers, admins): its credentials stop working. */
+    public Uni<View> suspend(Accessor who, String id, String reason) {
+        requireAny(who, "Suspending needs the approver or admin role.", Permissions.APPROVER, Permissions.ADMIN);
+        return transition(who, id, null, State.SUSPENDED, reason(reason), row -> requireState(row, Set.of(State.APPROVED, State.ACTIVE), "suspended"),
+                "integration.suspended", Severity.SEVERITY_WARNING, "An integration was suspended");
+    }
+
+    /** Suspended to active again (approvers). */
+    public Uni<View> resume(Accessor who, String id, String reason) {
+        requireAny(who, "Resuming needs the approver role.", Permissions.APPROVER);
+        return transition(who, id, State.SUSPENDED, State.ACTIVE, reason(reason), row -> { },
+                "integration.resumed", Severity.SEVERITY_INFO, "An integration was resumed");
+    }
+
+    /** Any state but retired to retired, for good (its owner or an admin); its name is free again. */
+    public Uni<View> retire(Accessor who, String id, String reason) {
+        return transition(who, id, null, State.RETIRED, reason(reason), row -> {
+            if (State.of(row.state) == State.RETIRED) {
+                throw new ProblemException(ProblemType.CONFLICT, "This integration is retired already.");
+            }
+            if (!row.owner.equals(who.name()) && !who.roles().contains(Permissions.ADMIN)) {
+                throw new ProblemException(ProblemType.FORBIDDEN, "An integration is retired by its owner or an admin.");
+            }
+        }, "integration.retired", Severity.SEVERITY_INFO, "An integration was retired");
+    }
+
+    public Uni<View> get(String id) {
+        return Panache.withSession(() -> store.find(checkedId(id)).chain(row -> {
+            if (row == null) {
+                throw ProblemException.notFound("There is no integration with this id.");
+            }
+            return store.approvals(row.id).map(approvals -> view(row, approvals));
+        }));
+    }
+
+    public Uni<List<View>> list(String state, String owner, String after, int limit) {
+        if (limit < 1 || limit > MAX_LIST) {
+            return Uni.createFrom().failure(ProblemException.badRequest("limit must be between 1 and " + MAX_LIST));
+        }
+        if (state != null) {
+            try {
+                State.of(state);
+            } catch (IllegalArgumentException e) {
+                return Uni.createFrom().failure(ProblemException.badRequest("state is one of proposed, approved, active, suspended, retired"));
+            }
+        }
+        if (owner != null && owner.length() > 128) {
+            return Uni.createFrom().failure(ProblemException.badRequest("owner is at most 128 characters"));
+        }
+        return Panache.withSession(() -> store.page(state, owner, after, limit))
+                .map(rows -> rows.stream().map(row -> view(row, List.of())).toList());
+    }
+
+    private Uni<View> transition(Accessor who, String id, State from, State to, String reason,
+            java.util.function.Consumer<IntegrationEntity> check, String action, Severity severity, String summary) {
+        return Panache.withTransaction(() -> locked(id).chain(row -> {
+            if (from != null) {
+                requireState(row, from, to.text());
+            }
+            check.accept(row);
+            String was = row.state;
+            row.state = to.text();
+            row.stateReason = reason;
+            row.updatedAt = Instant.now();
+            return events.audit(action, who.who(), "integration", row.id, Outcome.OUTCOME_SUCCESS, reason, Map.of("from", was, "name", row.name))
+                    .chain(() -> signal(action, severity, summary, row))
+                    .chain(() -> store.approvals(row.id)).map(approvals -> view(row, approvals));
+        }));
+    }
+
+    private Uni<IntegrationEntity> locked(String id) {
+        return store.lock(checkedId(id)).map(row -> {
+            if (row == null) {
+                throw ProblemException.notFound("There is no integration with this id.");
+            }
+            return row;
+        });
+    }
+
+    private Uni<Void> signal(String kind, Severity severity, String summary, IntegrationEntity row) {
+        return events.signal(kind, severity, summary, Map.of("integration", row.id, "name", row.name, "owner", row.owner,
+                "department", row.department));
+    }
+
+    private static void requireState(IntegrationEntity row, State wanted, String becoming) {
+        requireState(row, Set.of(wanted), becoming);
+    }
+
+    private static void requireState(IntegrationEntity row, Set<State> wanted, String becoming) {
+        if (!wanted.contains(State.of(row.state))) {
+            throw new ProblemException(ProblemType.CONFLICT, "An integration that is " + row.state + " cannot be " + becoming + ".");
+        }
+    }
+
+    private static void requireAny(Accessor who, String detail, String... roles) {
+        for (String role : roles) {
+            if (who.roles().contains(role)) {
+                return;
+            }
+        }
+        throw new ProblemException(ProblemType.FORBIDDEN, detail);
+    }
+
+    private void validate(NewIntegration r) {
+        if (r.name() == null || r.name().length() > MAX_NAME || !namingRule.matcher(r.name()).matches()) {
+            throw ProblemException.badRequest("name does not follow the naming rule (sekisho.secrets.integrations.naming-rule, "
+                    + "at most " + MAX_NAME + " characters)");
+        }
+        if (r.owner() != null && !r.owner().isBlank() && !OWNER.matcher(r.owner()).matches()) {
+            throw ProblemException.badRequest("owner is a username: 1 to 128 letters, digits, '.', '_', '@' or '-'");
+        }
+        if (r.department() == null || r.department().isBlank() || r.department().length() > 128) {
+            throw ProblemException.badRequest("department must be 1 to 128 characters");
+        }
+        if (r.purpose() == null || r.purpose().isBlank() || r.purpose().length() > 1024) {
+            throw ProblemException.badRequest("purpose must be 1 to 1024 characters");
+        }
+        if (r.dataClasses() == null || r.dataClasses().isEmpty() || r.dataClasses().size() > dataClasses.size()
+                || !dataClasses.containsAll(new HashSet<>(r.dataClasses()))) {
+            throw ProblemException.badRequest("dataClasses must name one or more of the configured data classes: "
+                    + String.join(", ", new java.util.TreeSet<>(dataClasses)));
+        }
+        if (r.destinations() == null || r.destinations().isEmpty() || r.destinations().size() > 32
+                || r.destinations().stream().anyMatch(d -> d == null || !HOST.matcher(d).matches())) {
+            throw ProblemException.badRequest("destinations must be 1 to 32 host names (with an optional :port)");
+        }
+    }
+
+    private static String note(String note) {
+        String text = note == null ? "" : note.strip();
+        if (text.length() > 500) {
+            throw ProblemException.badRequest("note is at most 500 characters");
+        }
+        return text;
+    }
+
+    private static String reason(String reason) {
+        String text = reason == null ? "" : reason.strip();
+        if (text.length() > 500) {
+            throw ProblemException.badRequest("reason is at most 500 characters");
+        }
+        return text;
+    }
+
+    private static String checkedId(String id) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw ProblemException.notFound("There is no integration with this id.");
+        }
+        return id;
+    }
+
+    private static View view(IntegrationEntity row, List<IntegrationApprovalEntity> approvals) {
+        return new View(row.id, row.name, row.owner, row.department, row.purpose, row.dataClasses, row.destinations, row.state,
+                row.stateReason, row.approvalsRequired, approvals.stream().map(a -> new Approval(a.approver, a.approvedAt, a.note)).toList(),
+                row.requestedBy, row.createdAt, row.updatedAt);
+    }
+}

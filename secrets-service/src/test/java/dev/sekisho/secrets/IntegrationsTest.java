@@ -1,0 +1,148 @@
+package dev.sekisho.secrets;
+
+import static dev.sekisho.secrets.SecretsTest.asAdmin;
+import static dev.sekisho.secrets.SecretsTest.asOperator;
+import static dev.sekisho.secrets.SecretsTest.auditEventsAfter;
+import static dev.sekisho.secrets.SecretsTest.count;
+import static dev.sekisho.secrets.SecretsTest.maxOutboxId;
+import static dev.sekisho.secrets.SecretsTest.signalsAfter;
+import static dev.sekisho.secrets.SecretsTest.unique;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.sekisho.alert.v1.SecuritySignal;
+import dev.sekisho.alert.v1.Severity;
+import dev.sekisho.audit.v1.AuditEvent;
+import dev.sekisho.testing.fixtures.KeycloakTokens;
+import dev.sekisho.testing.resources.KeycloakTestResource;
+import dev.sekisho.testing.resources.PostgresTestResource;
+import dev.sekisho.testing.resources.RedisTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+
+/**
+ * The integration registry: proposed by an operator, approved by an approver who is not the requester (two for
+ * sensitive data), activated by its owner, suspended and resumed by approvers, retired; every step audited and
+ * signalled, every step out of order or by the wrong person refused with nothing changed.
+ */
+@QuarkusTest
+@WithTestResource(PostgresTestResource.class)
+@WithTestResource(RedisTestResource.class)
+@WithTestResource(KeycloakTestResource.class)
+class IntegrationsTest {
+
+    private static String approverToken;
+
+    static synchronized RequestSpecification asApprover() {
+        if (approverToken == null) {
+            approverToken = KeycloakTokens.user(KeycloakTokens.ERIN, KeycloakTokens.ERIN_PASSWORD, KeycloakTokens.ERIN_TOTP);
+        }
+        return given().auth().oauth2(approverToken).contentType(ContentType.JSON);
+    }
+
+    private static Map<String, Object> proposal(String name, List<String> dataClasses) {
+        return Map.of("name", name, "department", "sales", "purpose", "Sync customer records to the CRM nightly",
+                "dataClasses", dataClasses, "destinations", List.of("crm.example.com", "api.crm.example.com:443"));
+    }
+
+    private static String name() {
+        return unique("crm-sync").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Test
+    void anIntegrationIsProposedApprovedByAnotherActivatedSuspendedResumedAndRetired() throws Exception {
+        long before = maxOutboxId();
+        String id = asOperator().body(proposal(name(), List.of("internal"))).post("/v1/integrations").then().statusCode(201)
+                .body("state", equalTo("proposed")).body("owner", equalTo(KeycloakTokens.DEMO))
+                .body("requestedBy", equalTo(KeycloakTokens.DEMO)).body("approvalsRequired", equalTo(1))
+                .extract().path("id");
+        asOperator().post("/v1/integrations/" + id + "/approve").then().statusCode(403).contentType("application/problem+json");
+        asOperator().post("/v1/integrations/" + id + "/activate").then().statusCode(409).contentType("application/problem+json")
+                .body("detail", containsString("proposed"));
+        asApprover().body(Map.of("note", "checked the data flow with sales")).post("/v1/integrations/" + id + "/approve").then()
+                .statusCode(200).body("state", equalTo("approved")).body("approvals[0].approver", equalTo(KeycloakTokens.ERIN));
+        asApprover().post("/v1/integrations/" + id + "/approve").then().statusCode(409);
+        asOperator().post("/v1/integrations/" + id + "/activate").then().statusCode(200).body("state", equalTo("active"));
+        asApprover().body(Map.of("reason", "the CRM vendor reported a breach")).post("/v1/integrations/" + id + "/suspend").then()
+                .statusCode(200).body("state", equalTo("suspended")).body("stateReason", equalTo("the CRM vendor reported a breach"));
+        asApprover().body(Map.of("reason", "vendor cleared")).post("/v1/integrations/" + id + "/resume").then().statusCode(200)
+                .body("state", equalTo("active"));
+        asOperator().body(Map.of("reason", "replaced by the new CRM")).post("/v1/integrations/" + id + "/retire").then().statusCode(200)
+                .body("state", equalTo("retired"));
+        asOperator().post("/v1/integrations/" + id + "/retire").then().statusCode(409);
+
+        List<String> actions = auditEventsAfter(before).stream().filter(e -> e.getResource().getId().equals(id))
+                .map(AuditEvent::getAction).toList();
+        assertEquals(List.of("integration.proposed", "integration.approval", "integration.approved", "integration.activated",
+                "integration.suspended", "integration.resumed", "integration.retired"), actions);
+        List<SecuritySignal> signals = signalsAfter(before).stream().filter(s -> id.equals(s.getLabelsOrDefault("integration", ""))).toList();
+        assertEquals(List.of("integration.proposed", "integration.approved", "integration.activated", "integration.suspended",
+                "integration.resumed", "integration.retired"), signals.stream().map(SecuritySignal::getKind).toList());
+        assertEquals(Severity.SEVERITY_WARNING, signals.get(3).getSeverity(), "a suspension is a warning");
+        given().auth().oauth2(KeycloakTokens.auditor()).get("/v1/integrations/" + id).then().statusCode(200)
+                .body("approvals[0].note", equalTo("checked the data flow with sales"));
+    }
+
+    @Test
+    void aRequesterCannotApproveTheirOwnIntegration() {
+        // alice is an admin and an approver: she may approve others' requests, not her own
+        String id = asAdmin().body(proposal(name(), List.of("internal"))).post("/v1/integrations").then().statusCode(201)
+                .extract().path("id");
+        asAdmin().post("/v1/integrations/" + id + "/approve").then().statusCode(403)
+                .body("detail", containsString("other than its requester"));
+        asAdmin().get("/v1/integrations/" + id).then().statusCode(200).body("state", equalTo("proposed")).body("approvals.size()", equalTo(0));
+        asApprover().post("/v1/integrations/" + id + "/approve").then().statusCode(200).body("state", equalTo("approved"));
+    }
+
+    @Test
+    void sensitiveDataNeedsTwoDifferentApprovers() {
+        String id = asOperator().body(proposal(name(), List.of("personal", "internal"))).post("/v1/integrations").then().statusCode(201)
+                .body("approvalsRequired", equalTo(2)).extract().path("id");
+        asApprover().post("/v1/integrations/" + id + "/approve").then().statusCode(200).body("state", equalTo("proposed"))
+                .body("approvals.size()", equalTo(1));
+        asApprover().post("/v1/integrations/" + id + "/approve").then().statusCode(409).body("detail", containsString("another approver"));
+        asAdmin().post("/v1/integrations/" + id + "/approve").then().statusCode(200).body("state", equalTo("approved"))
+                .body("approvals.approver", equalTo(List.of(KeycloakTokens.ERIN, KeycloakTokens.ALICE)));
+    }
+
+    @Test
+    void badProposalsAndStepsAreRefusedWithNothingChangedOrEchoed() throws Exception {
+        long rows = count("select count(*) from integration");
+        String badName = "CRM Sync <script>";
+        String body = asOperator().body(proposal(badName, List.of("internal"))).post("/v1/integrations").then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("naming rule")).extract().asString();
+        assertFalse(body.contains("<script>"), body);
+        body = asOperator().body(proposal(name(), List.of("internal", "secret-sauce"))).post("/v1/integrations").then().statusCode(400)
+                .body("detail", containsString("data classes")).extract().asString();
+        assertFalse(body.contains("secret-sauce"), body);
+        Map<String, Object> badHost = Map.of("name", name(), "department", "sales", "purpose", "p", "dataClasses", List.of("internal"),
+                "destinations", List.of("not a host!"));
+        asOperator().body(badHost).post("/v1/integrations").then().statusCode(400);
+        asOperator().body(Map.of("name", name())).post("/v1/integrations").then().statusCode(400);
+        asOperator().body("{not json").post("/v1/integrations").then().statusCode(400);
+        assertEquals(rows, count("select count(*) from integration"), "no refused proposal left a row");
+
+        String taken = name();
+        asOperator().body(proposal(taken, List.of("internal"))).post("/v1/integrations").then().statusCode(201);
+        asOperator().body(proposal(taken, List.of("public"))).post("/v1/integrations").then().statusCode(409);
+        asApprover().post("/v1/integrations/aaaaaaaaaaaaaaaa/approve").then().statusCode(404);
+        asApprover().post("/v1/integrations/../../etc/approve").then().statusCode(404);
+        given().contentType(ContentType.JSON).body(proposal(name(), List.of("internal"))).post("/v1/integrations").then().statusCode(401);
+        given().auth().oauth2(KeycloakTokens.auditor()).contentType(ContentType.JSON).body(proposal(name(), List.of("internal")))
+                .post("/v1/integrations").then().statusCode(403);
+        asOperator().queryParam("state", "dreaming").get("/v1/integrations").then().statusCode(400);
+        assertTrue(asOperator().queryParam("state", "proposed").get("/v1/integrations").then().statusCode(200).extract().jsonPath()
+                .<String>getList("state").stream().allMatch("proposed"::equals));
+    }
+}
