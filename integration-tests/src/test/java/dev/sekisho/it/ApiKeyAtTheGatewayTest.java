@@ -22,8 +22,9 @@ import io.grpc.ManagedChannelBuilder;
 import io.restassured.http.ContentType;
 
 /**
- * An API key made in secrets-service opens a route at the gateway (auth-service's ext_authz asks secrets-service over
- * gRPC with its own token), and stops opening it when revoked or presented from outside its allow-list.
+ * An API key made in secrets-service for an approved integration opens a route at the gateway (auth-service's ext_authz
+ * asks secrets-service over gRPC with its own token), and stops opening it while its integration is suspended, when
+ * revoked, or presented from outside its allow-list.
  */
 class ApiKeyAtTheGatewayTest {
 
@@ -31,9 +32,10 @@ class ApiKeyAtTheGatewayTest {
     void anApiKeyAuthorizesThroughExtAuthzUntilRevokedAndOnlyFromItsAddresses() {
         Suite suite = RunningSuite.get();
         String operator = KeycloakTokens.user(KeycloakTokens.DEMO, KeycloakTokens.DEMO_PASSWORD, KeycloakTokens.DEMO_TOTP);
+        String integration = Registry.approvedIntegration(suite.url(SekishoService.SECRETS), operator);
         Map<String, Object> issued = given().baseUri(suite.url(SekishoService.SECRETS)).auth().oauth2(operator)
                 .contentType(ContentType.JSON)
-                .body(Map.of("name", "orders sync", "owner", "team-orders", "scopes", List.of("operator"),
+                .body(Map.of("name", "orders sync", "owner", "team-orders", "integrationId", integration, "scopes", List.of("operator"),
                         "allowedCidrs", List.of("203.0.113.0/24")))
                 .post("/v1/apikeys").then().statusCode(201).extract().as(Map.class);
         String key = (String) issued.get("key");
@@ -49,6 +51,17 @@ class ApiKeyAtTheGatewayTest {
                     "a scope it does not have");
             assertEquals(401, authz.check(check(key, "198.51.100.20", "operator")).getDeniedResponse().getStatus().getCodeValue(),
                     "from outside its allow-list");
+
+            // its integration suspended in the registry: the very next check is refused (no cache between them), and
+            // allowed again once an approver resumes it
+            String approver = Registry.approver();
+            given().baseUri(suite.url(SekishoService.SECRETS)).auth().oauth2(approver).contentType(ContentType.JSON)
+                    .body(Map.of("reason", "data-flow review")).post("/v1/integrations/" + integration + "/suspend").then().statusCode(200);
+            assertEquals(401, authz.check(check(key, "203.0.113.20", "operator")).getDeniedResponse().getStatus().getCodeValue(),
+                    "its integration suspended");
+            given().baseUri(suite.url(SekishoService.SECRETS)).auth().oauth2(approver).contentType(ContentType.JSON).body("{}")
+                    .post("/v1/integrations/" + integration + "/resume").then().statusCode(200);
+            assertEquals(0, authz.check(check(key, "203.0.113.20", "operator")).getStatus().getCode(), "its integration resumed");
 
             given().baseUri(suite.url(SekishoService.SECRETS)).auth().oauth2(operator).contentType(ContentType.JSON)
                     .body(Map.of("reason", "integration retired")).post("/v1/apikeys/" + issued.get("id") + "/revoke")

@@ -112,6 +112,7 @@ class SecretsAcrossInstancesTest {
         String path = "integrations/replicas-key-" + UUID.randomUUID().toString().substring(0, 8);
         on(0, operator).body(Map.of("data", Map.of("k", "v"))).put("/v1/secrets/" + path).then().statusCode(200);
         Map<String, Object> issued = on(0, operator).body(Map.of("name", "replica probe", "owner", "team-replicas",
+                "integrationId", Registry.approvedIntegration(suite.url(SekishoService.SECRETS), operator),
                 "scopes", List.of("operator"))).post("/v1/apikeys").then().statusCode(201).extract().as(Map.class);
         String apiKey = (String) issued.get("key");
         given().baseUri(second.url()).header("X-API-Key", apiKey).get("/v1/secrets/" + path).then().statusCode(200);

@@ -48,8 +48,9 @@ import io.restassured.http.ContentType;
 
 /**
  * Sekisho's whole story against the real suite (the five services as {@code ./sekisho up} starts them, as processes):
- * a person logs in with MFA and calls a rate-limited API through the gateway's ext_authz until limited; an
- * integration reads its secret with its API key from an allowed address and is refused from another; a brute force on
+ * a person logs in with MFA and calls a rate-limited API through the gateway's ext_authz until limited; registers an
+ * integration, which two approvers approve (it carries personal data), and gives it an API key; the integration reads
+ * its secret with the key from an allowed address and is refused from another; a brute force on
  * another account raises alerts that reach the security team's webhook, signed, and the attacker's address is blocked
  * at the gateway while the person's is not; a key nobody used shows in the stale report and the used one does not;
  * the audit log holds all of it and its chain verifies; and every request is one trace, its own, whole. REST Assured
@@ -113,8 +114,20 @@ class TheWholeStoryTest {
         String secretValue = "crm-" + run + "-S3cret";
         given().baseUri(suite.url(SekishoService.SECRETS)).auth().oauth2(access).contentType(ContentType.JSON)
                 .body(Map.of("data", Map.of("password", secretValue))).put("/v1/secrets/" + path).then().statusCode(200);
-        Map<String, Object> used = apiKey(access, "crm sync " + run, List.of("203.0.113.0/24"));
-        Map<String, Object> forgotten = apiKey(access, "forgotten export " + run, List.of());
+        // the integration is registered first; it carries personal data, so two approvers (neither of them the person)
+        // approve it before it may have a key
+        String integration = given().baseUri(suite.url(SekishoService.SECRETS)).auth().oauth2(access).contentType(ContentType.JSON)
+                .body(Map.of("name", "crm-sync-" + run, "department", "sales", "purpose", "customer records to the CRM",
+                        "dataClasses", List.of("personal"), "destinations", List.of("crm.example.com")))
+                .post("/v1/integrations").then().statusCode(201).body("approvalsRequired", org.hamcrest.Matchers.equalTo(2))
+                .extract().path("id");
+        String admin = KeycloakTokens.user(KeycloakTokens.ALICE, KeycloakTokens.ALICE_PASSWORD, KeycloakTokens.ALICE_TOTP);
+        for (String approver : List.of(Registry.approver(), admin)) {
+            given().baseUri(suite.url(SekishoService.SECRETS)).auth().oauth2(approver).contentType(ContentType.JSON).body("{}")
+                    .post("/v1/integrations/" + integration + "/approve").then().statusCode(200);
+        }
+        Map<String, Object> used = apiKey(access, "crm sync " + run, integration, List.of("203.0.113.0/24"));
+        Map<String, Object> forgotten = apiKey(access, "forgotten export " + run, integration, List.of());
         String key = (String) used.get("key");
         String readTrace = hex(16);
         given().baseUri(suite.url(SekishoService.SECRETS)).header("X-API-Key", key).header("X-Forwarded-For", "203.0.113.77")
@@ -196,6 +209,10 @@ class TheWholeStoryTest {
                         .filter(e -> attacker.equals(((Map<?, ?>) e.get("attributes")).get("target"))).findFirst().orElse(null));
         assertEquals("alert-service", block.get("service"));
         assertEquals("success", block.get("outcome"));
+        assertEquals(2, await("the integration's two approvals", Duration.ofSeconds(60), () -> {
+            long approvals = events(Map.of("action", "integration.approval", "resourceId", integration)).size();
+            return approvals == 2 ? approvals : null;
+        }));
         Map<String, Object> verified = given().baseUri(suite.url(SekishoService.AUDIT)).auth().oauth2(auditor)
                 .get("/v1/audit/verify").then().statusCode(200).extract().as(Map.class);
         assertEquals(Boolean.TRUE, verified.get("valid"), verified.toString());
@@ -214,9 +231,10 @@ class TheWholeStoryTest {
         assertEquals(0, team.refused(), "every notification the webhook got was signed with its secret");
     }
 
-    private Map<String, Object> apiKey(String token, String name, List<String> cidrs) {
+    private Map<String, Object> apiKey(String token, String name, String integration, List<String> cidrs) {
         return given().baseUri(suite.url(SekishoService.SECRETS)).auth().oauth2(token).contentType(ContentType.JSON)
-                .body(Map.of("name", name, "owner", "team-story", "scopes", List.of("operator"), "allowedCidrs", cidrs))
+                .body(Map.of("name", name, "owner", "team-story", "integrationId", integration, "scopes", List.of("operator"),
+                        "allowedCidrs", cidrs))
                 .post("/v1/apikeys").then().statusCode(201).extract().as(Map.class);
     }
 

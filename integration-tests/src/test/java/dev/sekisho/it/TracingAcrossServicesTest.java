@@ -53,6 +53,7 @@ class TracingAcrossServicesTest {
         Map<String, Object> issued = given().baseUri(suite.url(SekishoService.SECRETS)).auth().oauth2(operator)
                 .contentType(ContentType.JSON)
                 .body(Map.of("name", "tracing probe", "owner", "team-tracing", "scopes", List.of("operator"),
+                        "integrationId", Registry.approvedIntegration(suite.url(SekishoService.SECRETS), operator),
                         "allowedCidrs", List.of("203.0.113.0/24")))
                 .post("/v1/apikeys").then().statusCode(201).extract().as(Map.class);
         String apiKey = (String) issued.get("key");

@@ -56,7 +56,7 @@ class ApiKeysTest {
     UsageTracker usage;
 
     private Map<String, Object> create(Map<String, Object> body) {
-        return asOperator().body(body).post("/v1/apikeys").then().statusCode(201).extract().as(Map.class);
+        return asOperator().body(SecretsTest.governed(body)).post("/v1/apikeys").then().statusCode(201).extract().as(Map.class);
     }
 
     private VerifyApiKeyResponse verify(String key, String ip) {
@@ -146,10 +146,10 @@ class ApiKeysTest {
     @Test
     void whoMayDoWhat() {
         // a key never carries more than its creator holds
-        asOperator().body(Map.of("name", "escalate", "owner", "me", "scopes", List.of("admin"))).post("/v1/apikeys").then().statusCode(403);
-        asAdmin().body(Map.of("name", "ops bot", "owner", "ops", "scopes", List.of("operator"))).post("/v1/apikeys").then().statusCode(201);
+        asOperator().body(SecretsTest.governed(Map.of("name", "escalate", "owner", "me", "scopes", List.of("admin")))).post("/v1/apikeys").then().statusCode(403);
+        asAdmin().body(SecretsTest.governed(Map.of("name", "ops bot", "owner", "ops", "scopes", List.of("operator")))).post("/v1/apikeys").then().statusCode(201);
         io.restassured.RestAssured.given().auth().oauth2(KeycloakTokens.auditor()).contentType("application/json")
-                .body(Map.of("name", "x", "owner", "x", "scopes", List.of("auditor"))).post("/v1/apikeys").then().statusCode(403);
+                .body(SecretsTest.governed(Map.of("name", "x", "owner", "x", "scopes", List.of("auditor")))).post("/v1/apikeys").then().statusCode(403);
         io.restassured.RestAssured.given().auth().oauth2(KeycloakTokens.auditor()).get("/v1/apikeys").then().statusCode(200);
         io.restassured.RestAssured.given().get("/v1/apikeys").then().statusCode(401);
         ManagedChannel ratelimit = channel(KeycloakTokens.service("ratelimit"));
@@ -168,13 +168,13 @@ class ApiKeysTest {
     @Test
     void badInputIsAProblemAndCreatesNothing() throws Exception {
         long keys = count("select count(*) from api_key");
-        asOperator().body(Map.of("name", "x", "owner", "x", "scopes", List.of("operator"), "allowedCidrs", List.of("not-an-ip")))
+        asOperator().body(SecretsTest.governed(Map.of("name", "x", "owner", "x", "scopes", List.of("operator"), "allowedCidrs", List.of("not-an-ip"))))
                 .post("/v1/apikeys").then().statusCode(400).contentType("application/problem+json")
                 .body("detail", org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("not-an-ip")));
-        asOperator().body(Map.of("name", "x", "owner", "x", "scopes", List.of("operator"), "expiresAt", Instant.now().minusSeconds(5).toString()))
+        asOperator().body(SecretsTest.governed(Map.of("name", "x", "owner", "x", "scopes", List.of("operator"), "expiresAt", Instant.now().minusSeconds(5).toString())))
                 .post("/v1/apikeys").then().statusCode(400);
-        asOperator().body(Map.of("name", "x", "owner", "x", "scopes", List.of("Operator!"))).post("/v1/apikeys").then().statusCode(400);
-        asOperator().body(Map.of("name", "", "owner", "x", "scopes", List.of("operator"))).post("/v1/apikeys").then().statusCode(400);
+        asOperator().body(SecretsTest.governed(Map.of("name", "x", "owner", "x", "scopes", List.of("Operator!")))).post("/v1/apikeys").then().statusCode(400);
+        asOperator().body(SecretsTest.governed(Map.of("name", "", "owner", "x", "scopes", List.of("operator")))).post("/v1/apikeys").then().statusCode(400);
         asOperator().get("/v1/apikeys/../../etc").then().statusCode(404);
         asOperator().body(Map.of("overlapSeconds", 999_999_999)).post("/v1/apikeys/" + "a".repeat(16) + "/rotate").then().statusCode(400);
         assertEquals(keys, count("select count(*) from api_key"));
@@ -217,11 +217,11 @@ class ApiKeysTest {
         given().baseUri(url.toString()).header("X-API-Key", key).header("X-Forwarded-For", "203.0.113.5")
                 .get("/v1/secrets/platform/anything").then().statusCode(403);
         // a key manages no keys, even one of an admin's with every scope
-        Map<String, Object> admin = asAdmin().body(Map.of("name", "all scopes", "owner", "team-ops", "scopes", List.of("admin", "operator")))
+        Map<String, Object> admin = asAdmin().body(SecretsTest.governed(Map.of("name", "all scopes", "owner", "team-ops", "scopes", List.of("admin", "operator"))))
                 .post("/v1/apikeys").then().statusCode(201).extract().as(Map.class);
         given().baseUri(url.toString()).header("X-API-Key", (String) admin.get("key")).get("/v1/apikeys").then().statusCode(403);
         given().baseUri(url.toString()).header("X-API-Key", (String) admin.get("key")).contentType("application/json")
-                .body(Map.of("name", "minted", "owner", "team-ops", "scopes", List.of("admin"))).post("/v1/apikeys").then().statusCode(403);
+                .body(SecretsTest.governed(Map.of("name", "minted", "owner", "team-ops", "scopes", List.of("admin")))).post("/v1/apikeys").then().statusCode(403);
         given().baseUri(url.toString()).header("X-API-Key", (String) admin.get("key")).post("/v1/keyring/rewrap").then().statusCode(403);
 
         asOperator().body(Map.of("reason", "retired")).post("/v1/apikeys/" + id + "/revoke").then().statusCode(200);

@@ -94,6 +94,34 @@ class IntegrationsTest {
                 .body("approvals[0].note", equalTo("checked the data flow with sales"));
     }
 
+    /** Credentials only for approved connections: no key for a proposed integration, none working while it is suspended. */
+    @Test
+    void keysAreIssuedToApprovedIntegrationsOnlyAndRefusedWhileTheirsIsSuspended() throws Exception {
+        String id = asOperator().body(proposal(name(), List.of("internal"))).post("/v1/integrations").then().statusCode(201)
+                .extract().path("id");
+        long keys = count("select count(*) from api_key");
+        Map<String, Object> key = Map.of("name", "crm sync", "owner", "team-crm", "integrationId", id, "scopes", List.of("operator"));
+        asOperator().body(key).post("/v1/apikeys").then().statusCode(409).body("detail", containsString("proposed"));
+        asOperator().body(Map.of("name", "crm sync", "owner", "team-crm", "integrationId", "aaaaaaaaaaaaaaaa", "scopes", List.of("operator")))
+                .post("/v1/apikeys").then().statusCode(400);
+        assertEquals(keys, count("select count(*) from api_key"), "no key for an integration not approved");
+
+        asApprover().post("/v1/integrations/" + id + "/approve").then().statusCode(200);
+        String apiKey = asOperator().body(key).post("/v1/apikeys").then().statusCode(201).body("integrationId", equalTo(id))
+                .extract().path("key");
+        String path = "integrations/" + name();
+        asOperator().body(Map.of("data", Map.of("k", "v"))).put("/v1/secrets/" + path).then().statusCode(200);
+        given().header("X-API-Key", apiKey).get("/v1/secrets/" + path).then().statusCode(200);
+
+        asApprover().body(Map.of("reason", "under review")).post("/v1/integrations/" + id + "/suspend").then().statusCode(200);
+        long before = maxOutboxId();
+        given().header("X-API-Key", apiKey).get("/v1/secrets/" + path).then().statusCode(401);
+        AuditEvent refused = auditEventsAfter(before).stream().filter(e -> e.getAction().equals("apikey.verified")).findFirst().orElseThrow();
+        assertEquals("integration_suspended", refused.getReason());
+        asApprover().post("/v1/integrations/" + id + "/resume").then().statusCode(200);
+        given().header("X-API-Key", apiKey).get("/v1/secrets/" + path).then().statusCode(200);
+    }
+
     @Test
     void aRequesterCannotApproveTheirOwnIntegration() {
         // alice is an admin and an approver: she may approve others' requests, not her own

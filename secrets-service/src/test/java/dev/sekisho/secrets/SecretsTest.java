@@ -77,6 +77,26 @@ class SecretsTest {
         return given().auth().oauth2(adminToken).contentType(ContentType.JSON);
     }
 
+    private static String integration;
+
+    /** An approved integration of the registry, proposed by the operator and approved by erin: what API keys are issued to. */
+    static synchronized String approvedIntegration() {
+        if (integration == null) {
+            integration = asOperator().body(Map.of("name", unique("tests").toLowerCase(java.util.Locale.ROOT), "department", "engineering",
+                    "purpose", "the secrets-service tests' keys", "dataClasses", List.of("internal"), "destinations", List.of("tests.example.com")))
+                    .post("/v1/integrations").then().statusCode(201).extract().path("id");
+            IntegrationsTest.asApprover().post("/v1/integrations/" + integration + "/approve").then().statusCode(200);
+        }
+        return integration;
+    }
+
+    /** An API key's creation body, given to the approved integration unless it names one. */
+    static Map<String, Object> governed(Map<String, ?> body) {
+        Map<String, Object> governed = new java.util.HashMap<>(body);
+        governed.putIfAbsent("integrationId", approvedIntegration());
+        return governed;
+    }
+
     static String unique(String prefix) {
         return prefix + "-" + Long.toString(System.nanoTime(), 36);
     }

@@ -52,7 +52,7 @@ class StaleReportTest {
         asOperator().body(Map.of("rotationPeriodSeconds", 86400)).put("/v1/secrets/metadata/" + due).then().statusCode(200);
         execute("update secret_version set created_at = now() - interval '2 days' where path = '" + due + "'");
         asOperator().get("/v1/secrets/" + fresh).then().statusCode(200);
-        Map<String, Object> key = asOperator().body(Map.of("name", "old sync", "owner", "team-sync", "scopes", List.of("operator")))
+        Map<String, Object> key = asOperator().body(SecretsTest.governed(Map.of("name", "old sync", "owner", "team-sync", "scopes", List.of("operator"))))
                 .post("/v1/apikeys").then().statusCode(201).extract().as(Map.class);
         execute("update api_key set created_at = now() - interval '200 days', expires_at = now() + interval '3 days' where id = '"
                 + key.get("id") + "'");

@@ -24,6 +24,10 @@ public class ApiKeyEntity {
     @Column(nullable = false)
     public String owner;
 
+    /** The integration of the registry it belongs to (null only for keys issued before the registry). */
+    @Column(name = "integration_id")
+    public String integrationId;
+
     /** Role names (no commas: validated), stored comma-separated. */
     @Convert(converter = CommaList.class)
     @Column(nullable = false)

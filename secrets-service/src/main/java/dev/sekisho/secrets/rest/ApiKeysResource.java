@@ -39,7 +39,7 @@ import io.vertx.core.http.HttpServerRequest;
 @Consumes(MediaType.APPLICATION_JSON)
 public class ApiKeysResource {
 
-    public record CreateBody(@NotNull @Size(max = 128) String name, @NotNull @Size(max = 256) String owner,
+    public record CreateBody(@NotNull @Size(max = 128) String name, @NotNull @Size(max = 256) String owner, @NotNull @Size(max = 16) String integrationId,
             @NotNull @Size(min = 1, max = 16) List<String> scopes, Instant expiresAt, @Size(max = 32) List<String> allowedCidrs) {
     }
 
@@ -67,7 +67,7 @@ public class ApiKeysResource {
     @POST
     @RolesAllowed({Permissions.ADMIN, Permissions.OPERATOR})
     public Uni<Response> create(@Valid @NotNull CreateBody body) {
-        return keys.create(accessor(), new ApiKeys.NewKey(body.name(), body.owner(), body.scopes(), body.expiresAt(), body.allowedCidrs()))
+        return keys.create(accessor(), new ApiKeys.NewKey(body.name(), body.owner(), body.integrationId(), body.scopes(), body.expiresAt(), body.allowedCidrs()))
                 .map(issued -> Response.status(Response.Status.CREATED).entity(issued).build());
     }
 

@@ -25,6 +25,8 @@ import dev.sekisho.secrets.config.SecretsSettings;
 import dev.sekisho.secrets.crypto.ValueHashes;
 import dev.sekisho.secrets.repository.ApiKeyEntity;
 import dev.sekisho.secrets.repository.ApiKeyStore;
+import dev.sekisho.secrets.repository.IntegrationEntity;
+import dev.sekisho.secrets.repository.IntegrationStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -38,19 +40,22 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class ApiKeys {
 
-    public record Issued(String id, String key, String name, String owner, List<String> scopes, List<String> allowedCidrs,
-            Instant createdAt, Instant expiresAt) {
+    public record Issued(String id, String key, String name, String owner, String integrationId, List<String> scopes,
+            List<String> allowedCidrs, Instant createdAt, Instant expiresAt) {
     }
 
-    public record KeyView(String id, String prefix, String name, String owner, List<String> scopes, List<String> allowedCidrs,
+    public record KeyView(String id, String prefix, String name, String owner, String integrationId, List<String> scopes, List<String> allowedCidrs,
             Instant createdAt, String createdBy, Instant expiresAt, Instant revokedAt, String revokedBy, String revokeReason,
             String replacedBy, Instant lastUsedAt, long useCount, String state) {
     }
 
-    public record NewKey(String name, String owner, List<String> scopes, Instant expiresAt, List<String> allowedCidrs) {
+    public record NewKey(String name, String owner, String integrationId, List<String> scopes, Instant expiresAt, List<String> allowedCidrs) {
     }
 
-    /** A verification's answer: valid with who and what, or refused with one of unknown, revoked, expired, ip_not_allowed. */
+    /**
+     * A verification's answer: valid with who and what, or refused with one of unknown, revoked, expired, ip_not_allowed,
+     * or {@code integration_<state>} (its integration is proposed, suspended or retired).
+     */
     public record Verdict(boolean valid, String id, String owner, List<String> scopes, String reason) {
 
         static Verdict refused(String id, String reason) {
@@ -84,10 +89,14 @@ public class ApiKeys {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    IntegrationStore integrations;
+
     public Uni<Issued> create(Accessor who, NewKey request) {
         validate(who, request);
-        return Panache.withTransaction(() -> issue(who, request.name(), request.owner(), request.scopes(), request.expiresAt(),
-                request.allowedCidrs() == null ? List.of() : request.allowedCidrs(), "apikey.created", Map.of()));
+        return Panache.withTransaction(() -> usable(request.integrationId()).chain(integration -> issue(who, request.name(),
+                request.owner(), integration.id, request.scopes(), request.expiresAt(),
+                request.allowedCidrs() == null ? List.of() : request.allowedCidrs(), "apikey.created", Map.of())));
     }
 
     /** A new key with the old one's name, owner, scopes and limits; the old one stays valid for the overlap, then expires. */
@@ -104,10 +113,13 @@ public class ApiKeys {
                 throw new ProblemException(ProblemType.CONFLICT, "Only an active key can be rotated; this one is " + state(old, Instant.now()) + ".");
             }
             Instant end = Instant.now().plus(overlap);
-            old.expiresAt = old.expiresAt == null || old.expiresAt.isAfter(end) ? end : old.expiresAt;
-            return issue(who, old.name, old.owner, old.scopes, null, old.allowedCidrs, "apikey.rotated", Map.of("replaces", old.id,
-                    "overlap_seconds", String.valueOf(overlap.toSeconds())))
-                    .invoke(issued -> old.replacedBy = issued.id());
+            Uni<String> integration = old.integrationId == null ? Uni.createFrom().nullItem()
+                    : usable(old.integrationId).map(i -> i.id);
+            return integration.chain(integrationId -> {
+                old.expiresAt = old.expiresAt == null || old.expiresAt.isAfter(end) ? end : old.expiresAt;
+                return issue(who, old.name, old.owner, integrationId, old.scopes, null, old.allowedCidrs, "apikey.rotated",
+                        Map.of("replaces", old.id, "overlap_seconds", String.valueOf(overlap.toSeconds())));
+            }).invoke(issued -> old.replacedBy = issued.id());
         }));
     }
 
@@ -165,7 +177,10 @@ public class ApiKeys {
         }
         String id = parsed.group(1);
         String ip = sourceIp == null ? "" : sourceIp.strip();
-        return Panache.withTransaction(() -> store.find(id).chain(key -> {
+        return Panache.withTransaction(() -> store.find(id).chain(key -> (key == null || key.integrationId == null
+                ? Uni.createFrom().<String>nullItem()
+                : integrations.find(key.integrationId).map(integration -> integration == null ? "retired" : integration.state))
+                .chain(integrationState -> {
             if (key == null) {
                 count("unknown");
                 return Uni.createFrom().item(Verdict.refused("", "unknown"));
@@ -180,6 +195,8 @@ public class ApiKeys {
                 reason = "expired";
             } else if (!AllowLists.permits(key.allowedCidrs, ip)) {
                 reason = "ip_not_allowed";
+            } else if (integrationState != null && !issuable(integrationState)) {
+                reason = "integration_" + integrationState; // suspended, retired (or never approved)
             } else {
                 reason = null;
             }
@@ -198,11 +215,32 @@ public class ApiKeys {
                     .chain(() -> events.signal("apikey.refused", Severity.SEVERITY_WARNING, "An API key was refused: " + recorded,
                             Map.of("key_id", key.id, "reason", answered.equals("unknown") ? "wrong_secret" : answered)))
                     .replaceWith(Verdict.refused(key.id, answered));
-        }));
+        })));
     }
 
-    private Uni<Issued> issue(Accessor who, String name, String owner, List<String> scopes, Instant expiresAt, List<String> cidrs,
-            String action, Map<String, String> extra) {
+    /**
+     * The integration a key is issued to, which must be approved or active (404 when there is none, 409 otherwise):
+     * credentials only for approved connections.
+     */
+    private Uni<IntegrationEntity> usable(String integrationId) {
+        return integrations.find(integrationId).map(integration -> {
+            if (integration == null) {
+                throw ProblemException.badRequest("integrationId names no integration of the registry");
+            }
+            if (!issuable(integration.state)) {
+                throw new ProblemException(ProblemType.CONFLICT, "API keys are issued only to approved or active integrations; this one is "
+                        + integration.state + ".");
+            }
+            return integration;
+        });
+    }
+
+    private static boolean issuable(String integrationState) {
+        return integrationState.equals("approved") || integrationState.equals("active");
+    }
+
+    private Uni<Issued> issue(Accessor who, String name, String owner, String integrationId, List<String> scopes, Instant expiresAt,
+            List<String> cidrs, String action, Map<String, String> extra) {
         String id = randomId();
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
@@ -212,6 +250,7 @@ public class ApiKeys {
         row.id = id;
         row.name = name;
         row.owner = owner;
+        row.integrationId = integrationId;
         row.scopes = List.copyOf(scopes);
         row.allowedCidrs = List.copyOf(cidrs);
         row.hash = hashes.of("apikey", key.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -220,11 +259,14 @@ public class ApiKeys {
         row.expiresAt = expiresAt != null ? expiresAt : now.plus(settings.apiKeys().defaultLifetime());
         Map<String, String> attributes = new LinkedHashMap<>(extra);
         attributes.put("owner", owner);
+        if (integrationId != null) {
+            attributes.put("integration", integrationId);
+        }
         attributes.put("scopes", String.join(",", scopes));
         attributes.put("expires_at", row.expiresAt.toString());
         return store.add(row)
                 .chain(() -> events.audit(action, who.who(), "api-key", id, Outcome.OUTCOME_SUCCESS, "", attributes))
-                .replaceWith(new Issued(id, key, name, owner, row.scopes, row.allowedCidrs, now, row.expiresAt));
+                .replaceWith(new Issued(id, key, name, owner, integrationId, row.scopes, row.allowedCidrs, now, row.expiresAt));
     }
 
     private void validate(Accessor who, NewKey request) {
@@ -233,6 +275,9 @@ public class ApiKeys {
         }
         if (request.owner() == null || request.owner().isBlank() || request.owner().length() > 256) {
             throw ProblemException.badRequest("owner must be 1 to 256 characters");
+        }
+        if (request.integrationId() == null || !request.integrationId().matches("[a-z2-7]{16}")) {
+            throw ProblemException.badRequest("integrationId must name an integration of the registry (GET /v1/integrations)");
         }
         List<String> scopes = request.scopes();
         if (scopes == null || scopes.isEmpty() || scopes.size() > 16 || scopes.stream().anyMatch(s -> s == null || !SCOPE.matcher(s).matches())) {
@@ -288,7 +333,7 @@ public class ApiKeys {
     }
 
     private static KeyView view(ApiKeyEntity k) {
-        return new KeyView(k.id, PREFIX + k.id + "_", k.name, k.owner, List.copyOf(k.scopes), List.copyOf(k.allowedCidrs), k.createdAt,
+        return new KeyView(k.id, PREFIX + k.id + "_", k.name, k.owner, k.integrationId, List.copyOf(k.scopes), List.copyOf(k.allowedCidrs), k.createdAt,
                 k.createdBy, k.expiresAt, k.revokedAt, k.revokedBy, k.revokeReason, k.replacedBy, k.lastUsedAt, k.useCount,
                 state(k, Instant.now()));
     }
