@@ -37,6 +37,7 @@ public final class Suite {
     private final Map<String, String> extraEnvironment = new HashMap<>();
     private String traceEndpoint;
     private Path certificates;
+    private String databaseSuffix = "";
 
     public Suite(Path repoRoot, Path logs, Backends backends, Map<SekishoService, ServicePorts> ports) {
         this.repoRoot = repoRoot;
@@ -69,7 +70,7 @@ public final class Suite {
                 throw new IllegalStateException(jar + " is missing: build first (./mvnw package)");
             }
             if (service.database() != null) {
-                PostgresServer.createDatabase(backends.postgres().withDatabase("postgres"), service.database());
+                PostgresServer.createDatabase(backends.postgres().withDatabase("postgres"), database(service));
             }
         }
         for (SekishoService service : SekishoService.values()) {
@@ -80,6 +81,23 @@ public final class Suite {
         Map<SekishoService, Process> started = new EnumMap<>(SekishoService.class);
         processes.forEach((service, launched) -> started.put(service, launched.process()));
         return started;
+    }
+
+    /**
+     * Databases of this suite's own on the shared server ({@code sekisho_audit_cluster} for the suffix {@code _cluster}):
+     * a second suite in the same test run then keeps its own audit chain, alerts and playbook actions, which the first
+     * suite's instances would otherwise serve (an alert's block taken by the other suite's alert-service).
+     */
+    public Suite withOwnDatabases(String suffix) {
+        if (!suffix.matches("_[a-z0-9_]{1,20}")) {
+            throw new IllegalArgumentException("a database suffix is '_' and lower-case letters, digits or '_': " + suffix);
+        }
+        this.databaseSuffix = suffix;
+        return this;
+    }
+
+    private String database(SekishoService service) {
+        return service.database() + databaseSuffix;
     }
 
     /** Extra environment for every service (e.g. SEKISHO_RATELIMIT_POLICIES_DIR), before start. */
@@ -182,7 +200,7 @@ public final class Suite {
         env.put("SEKISHO_KEYCLOAK_URL", backends.keycloakUrl());
         env.put("QUARKUS_REDIS_HOSTS", backends.redisUrl());
         if (service.database() != null) {
-            PostgresServer.Connection db = backends.postgres().withDatabase(service.database());
+            PostgresServer.Connection db = backends.postgres().withDatabase(database(service));
             env.put("QUARKUS_DATASOURCE_REACTIVE_URL", db.reactiveUrl());
             env.put("QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl());
             env.put("QUARKUS_DATASOURCE_USERNAME", db.user());
