@@ -123,6 +123,25 @@ class IntegrationsTest {
     }
 
     @Test
+    void theDataFlowViewSaysWhichDataGoesWhereThroughWhichKeys() throws Exception {
+        String name = name();
+        String id = asOperator().body(Map.of("name", name, "department", "finance", "purpose", "card payments to the processor",
+                "dataClasses", List.of("payment"), "destinations", List.of("pay.example.com"))).post("/v1/integrations").then()
+                .statusCode(201).extract().path("id");
+        asApprover().post("/v1/integrations/" + id + "/approve").then().statusCode(200);
+        asAdmin().post("/v1/integrations/" + id + "/approve").then().statusCode(200).body("state", equalTo("approved"));
+        String keyId = asOperator().body(Map.of("name", "processor", "owner", "team-pay", "integrationId", id, "scopes", List.of("operator")))
+                .post("/v1/apikeys").then().statusCode(201).extract().path("id");
+        long before = maxOutboxId();
+        var flows = given().auth().oauth2(KeycloakTokens.auditor()).get("/v1/integrations/flows").then().statusCode(200).extract().jsonPath();
+        assertTrue(flows.<String>getList("byDataClass.payment.'pay.example.com'").contains(name), flows.prettify());
+        assertEquals(List.of(keyId), flows.getList("flows.find { it.integrationId == '" + id + "' }.credentials.id"));
+        assertEquals("active", flows.getString("flows.find { it.integrationId == '" + id + "' }.credentials[0].state"));
+        assertTrue(auditEventsAfter(before).stream().anyMatch(e -> e.getAction().equals("integration.flows.read")));
+        given().get("/v1/integrations/flows").then().statusCode(401);
+    }
+
+    @Test
     void aRequesterCannotApproveTheirOwnIntegration() {
         // alice is an admin and an approver: she may approve others' requests, not her own
         String id = asAdmin().body(proposal(name(), List.of("internal"))).post("/v1/integrations").then().statusCode(201)

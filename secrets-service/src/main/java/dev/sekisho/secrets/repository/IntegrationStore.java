@@ -38,6 +38,23 @@ public class IntegrationStore {
                 .setParameter("id", id).getResultList());
     }
 
+    /** Integrations not retired, by name, at most {@code limit}: the data-flow view's. */
+    public Uni<List<IntegrationEntity>> live(int limit) {
+        return Panache.getSession().flatMap(session -> session
+                .createQuery("from IntegrationEntity i where i.state <> 'retired' order by i.name", IntegrationEntity.class)
+                .setMaxResults(limit).getResultList());
+    }
+
+    /** The API keys issued to these integrations. */
+    public Uni<List<ApiKeyEntity>> keysOf(List<String> integrationIds) {
+        if (integrationIds.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return Panache.getSession().flatMap(session -> session
+                .createQuery("from ApiKeyEntity k where k.integrationId in :ids order by k.id", ApiKeyEntity.class)
+                .setParameter("ids", integrationIds).getResultList());
+    }
+
     /** Integrations by id after a cursor, at most {@code limit}; a state and an owner narrow them when given. */
     public Uni<List<IntegrationEntity>> page(String state, String owner, String after, int limit) {
         String hql = "from IntegrationEntity i where i.id > :after" + (state == null ? "" : " and i.state = :state")

@@ -75,6 +75,14 @@ public class IntegrationsResource {
         return integrations.list(state, owner, after, limit);
     }
 
+    /** Which data classes go to which destinations through which integrations and credentials (audited). */
+    @GET
+    @Path("/flows")
+    @RolesAllowed({Permissions.OPERATOR, Permissions.ADMIN, Permissions.AUDITOR, Permissions.APPROVER})
+    public Uni<Integrations.Flows> flows() {
+        return integrations.flows(accessor());
+    }
+
     @GET
     @Path("/{id}")
     @RolesAllowed({Permissions.OPERATOR, Permissions.ADMIN, Permissions.AUDITOR, Permissions.APPROVER})

@@ -62,7 +62,21 @@ public class Integrations {
             String requestedBy, Instant createdAt, Instant updatedAt) {
     }
 
+    /** A credential an integration uses: an API key, its state and its last use. */
+    public record Credential(String type, String id, String name, String state, Instant lastUsedAt) {
+    }
+
+    /** One integration's flow: which data classes go to which destinations, through which credentials. */
+    public record Flow(String integrationId, String name, String owner, String department, String state, List<String> dataClasses,
+            List<String> destinations, List<Credential> credentials) {
+    }
+
+    /** The data-flow view: every live integration's flow, and per data class, the destinations and the integrations that send it there. */
+    public record Flows(Instant generatedAt, List<Flow> flows, Map<String, Map<String, List<String>>> byDataClass) {
+    }
+
     public static final int MAX_LIST = 500;
+    static final int MAX_FLOWS = 1000;
     static final int MAX_NAME = 64;
     private static final Pattern ID = Pattern.compile("[a-z2-7]{16}");
     private static final Pattern HOST = Pattern.compile(
@@ -77,6 +91,9 @@ public class Integrations {
 
     @Inject
     SecretsSettings settings;
+
+    @Inject
+    UsageTracker usage;
 
     private Pattern namingRule;
     private Set<String> dataClasses;
@@ -232,6 +249,32 @@ public class Integrations {
         }
         return Panache.withSession(() -> store.page(state, owner, after, limit))
                 .map(rows -> rows.stream().map(row -> view(row, List.of())).toList());
+    }
+
+    /**
+     * Which data classes go to which destinations through which integrations, with each credential's last use (usage
+     * written first, as for the stale report). At most 1000 integrations. The read is audited.
+     */
+    public Uni<Flows> flows(Accessor who) {
+        return usage.flush().chain(() -> Panache.withSession(() -> store.live(MAX_FLOWS).chain(rows -> store.keysOf(rows.stream()
+                .map(r -> r.id).toList()).map(keys -> {
+            Instant now = Instant.now();
+            List<Flow> flows = new ArrayList<>();
+            Map<String, Map<String, List<String>>> byClass = new java.util.TreeMap<>();
+            for (IntegrationEntity row : rows) {
+                List<Credential> credentials = keys.stream().filter(k -> row.id.equals(k.integrationId))
+                        .map(k -> new Credential("api-key", k.id, k.name, ApiKeys.state(k, now), k.lastUsedAt)).toList();
+                flows.add(new Flow(row.id, row.name, row.owner, row.department, row.state, row.dataClasses, row.destinations, credentials));
+                for (String dataClass : row.dataClasses) {
+                    for (String destination : row.destinations) {
+                        byClass.computeIfAbsent(dataClass, c -> new java.util.TreeMap<>())
+                                .computeIfAbsent(destination, d -> new ArrayList<>()).add(row.name);
+                    }
+                }
+            }
+            return new Flows(now, List.copyOf(flows), byClass);
+        })))).call(f -> Panache.withTransaction(() -> events.audit("integration.flows.read", who.who(), "report", "flows",
+                Outcome.OUTCOME_SUCCESS, "", Map.of("integrations", String.valueOf(f.flows().size())))));
     }
 
     private Uni<View> transition(Accessor who, String id, State from, State to, String reason,
