@@ -7,24 +7,41 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.sekisho.audit.v1.AuditEvent;
+import dev.sekisho.peers.AuditDelivery;
+import dev.sekisho.peers.Outbox;
 import dev.sekisho.testing.resources.KeycloakTestResource;
 import dev.sekisho.testing.fixtures.KeycloakTokens;
 import dev.sekisho.testing.resources.RedisTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** Editing the policy files changes the policies in force; a broken edit is refused and reported, nothing else. */
+/**
+ * Editing the policy files changes the policies in force; a broken edit is refused and reported, nothing else; each
+ * change is audited and signalled.
+ */
 @QuarkusTest
 @WithTestResource(RedisTestResource.class)
 @WithTestResource(PolicyDirTestResource.class)
 @WithTestResource(KeycloakTestResource.class)
 class PolicyHotReloadTest {
+
+    @Inject
+    Outbox outbox;
+
+    @Inject
+    AuditDelivery auditDelivery;
 
     private static final String CHECK = "checks.find { it.name == 'rate-limit policies' }";
 
@@ -55,10 +72,23 @@ class PolicyHotReloadTest {
 
         Files.delete(PolicyDirTestResource.dir().resolve("broken.yaml"));
         eventually(() -> given().get("/q/health/ready").then().body(CHECK + ".data.rejected", nullValue()));
+
+        // each change is audited by the service itself and signalled: the file added, the edit refused (the start's
+        // set is no change; deleting the broken file left the set in force as it was, so it is none either)
+        List<AuditEvent> changes = auditDelivery.waiting(outbox, 10_000).await().atMost(Duration.ofSeconds(5)).stream()
+                .filter(e -> e.getAction().startsWith("policy.")).toList();
+        assertEquals(List.of("policy.reloaded", "policy.rejected"), changes.stream().map(AuditEvent::getAction).toList());
+        assertEquals("more.yaml", changes.get(0).getAttributesOrThrow("added"));
+        assertEquals("ratelimit-service", changes.get(0).getActor().getId());
+        assertEquals("rate-limit policies", changes.get(0).getResource().getId());
+        assertTrue(changes.get(1).getReason().contains("broken.yaml:4"), changes.get(1).getReason());
+        // the signals reach alert-service (here the in-process fake of its API) through the outbox
+        eventually(() -> assertEquals(List.of("loaded", "rejected"), FakeAlerts.SIGNALS.stream()
+                .filter(x -> x.getKind().equals("policy.changed")).map(x -> x.getLabelsOrThrow("outcome")).toList()));
     }
 
     private static void eventually(Runnable assertion) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
             try {
                 assertion.run();

@@ -13,6 +13,7 @@ import dev.sekisho.alert.config.AlertSettings;
 import dev.sekisho.alert.detection.RuleCompiler;
 import dev.sekisho.alert.detection.RuleSet;
 import dev.sekisho.common.policy.PolicyDirectory;
+import dev.sekisho.peers.PolicyChanges;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -25,13 +26,16 @@ import io.quarkus.scheduler.Scheduled;
 public class Detections {
 
     @Inject
+    PolicyChanges policyChanges;
+
+    @Inject
     AlertSettings settings;
 
     private final PolicyDirectory<RuleSet> rules = new PolicyDirectory<>("detection rules", RuleSet.EMPTY, RuleCompiler::compile,
             RuleSet::size, false, Logger.getLogger(Detections.class));
 
     void onStart(@Observes StartupEvent event) {
-        reload();
+        rules.reload(settings.rulesDirs().stream().map(Path::of).toList()); // the set a service starts with is no change
     }
 
     public RuleSet current() {
@@ -49,6 +53,6 @@ public class Detections {
     @Scheduled(every = "${sekisho.alert.reload-interval}", delayed = "${sekisho.alert.reload-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void reload() {
-        rules.reload(settings.rulesDirs().stream().map(Path::of).toList());
+        policyChanges.recordNow(rules.reload(settings.rulesDirs().stream().map(Path::of).toList()));
     }
 }

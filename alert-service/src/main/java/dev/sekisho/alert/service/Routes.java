@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import dev.sekisho.alert.config.AlertSettings;
 import dev.sekisho.alert.routing.Routing;
 import dev.sekisho.common.policy.PolicyDirectory;
+import dev.sekisho.peers.PolicyChanges;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -23,13 +24,16 @@ import io.quarkus.scheduler.Scheduled;
 public class Routes {
 
     @Inject
+    PolicyChanges policyChanges;
+
+    @Inject
     AlertSettings settings;
 
     private final PolicyDirectory<Routing> routing = new PolicyDirectory<>("alert routing", Routing.DEFAULT, Routing::compile,
             Routing::size, false, Logger.getLogger(Routes.class));
 
     void onStart(@Observes StartupEvent event) {
-        reload();
+        routing.reload(Path.of(settings.routingDir())); // the set a service starts with is no change
     }
 
     public Routing current() {
@@ -43,6 +47,6 @@ public class Routes {
     @Scheduled(every = "${sekisho.alert.reload-interval}", delayed = "${sekisho.alert.reload-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void reload() {
-        routing.reload(Path.of(settings.routingDir()));
+        policyChanges.recordNow(routing.reload(Path.of(settings.routingDir())));
     }
 }

@@ -11,6 +11,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.jboss.logging.Logger;
 
 import dev.sekisho.common.policy.PolicyDirectory;
+import dev.sekisho.peers.PolicyChanges;
 import dev.sekisho.ratelimit.config.RateLimitSettings;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -22,6 +23,9 @@ import io.quarkus.scheduler.Scheduled;
  */
 @ApplicationScoped
 public class PolicyRegistry {
+
+    @Inject
+    PolicyChanges policyChanges;
 
     @Inject
     RateLimitSettings settings;
@@ -36,7 +40,7 @@ public class PolicyRegistry {
     }
 
     void onStart(@Observes StartupEvent event) {
-        reload();
+        policies.reload(Path.of(settings.policiesDir())); // the set a service starts with is no change
     }
 
     public PolicySet current() {
@@ -50,6 +54,6 @@ public class PolicyRegistry {
     @Scheduled(every = "${sekisho.ratelimit.reload-interval}", delayed = "${sekisho.ratelimit.reload-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void reload() {
-        policies.reload(Path.of(settings.policiesDir()));
+        policyChanges.recordNow(policies.reload(Path.of(settings.policiesDir())));
     }
 }

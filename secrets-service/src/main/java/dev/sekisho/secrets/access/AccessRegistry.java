@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 
 import dev.sekisho.common.policy.PolicyDirectory;
 import dev.sekisho.common.policy.PolicyFiles;
+import dev.sekisho.peers.PolicyChanges;
 import dev.sekisho.secrets.config.SecretsSettings;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -26,13 +27,16 @@ import io.quarkus.scheduler.Scheduled;
 public class AccessRegistry {
 
     @Inject
+    PolicyChanges policyChanges;
+
+    @Inject
     SecretsSettings settings;
 
     private final PolicyDirectory<AccessPolicy> policies = new PolicyDirectory<>("secrets access policies", AccessPolicy.DENY_ALL,
             AccessRegistry::compile, AccessPolicy::rules, true, Logger.getLogger(AccessRegistry.class));
 
     void onStart(@Observes StartupEvent event) {
-        reload();
+        policies.reload(Path.of(settings.policiesDir())); // the set a service starts with is no change
     }
 
     public AccessPolicy current() {
@@ -46,7 +50,7 @@ public class AccessRegistry {
     @Scheduled(every = "${sekisho.secrets.reload-interval}", delayed = "${sekisho.secrets.reload-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void reload() {
-        policies.reload(Path.of(settings.policiesDir()));
+        policyChanges.recordNow(policies.reload(Path.of(settings.policiesDir())));
     }
 
     private static AccessPolicy compile(List<Path> files) throws dev.sekisho.common.policy.InvalidPolicyException {
