@@ -23,6 +23,7 @@ import dev.sekisho.audit.repository.AuditEventEntity;
 import dev.sekisho.audit.repository.AuditQuery;
 import dev.sekisho.audit.service.ReadAudit;
 import dev.sekisho.common.problem.ProblemException;
+import dev.sekisho.common.text.Csv;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -129,18 +130,8 @@ public class AuditEventsResource {
 
     static String csv(AuditEventEntity e) {
         return String.join(",", String.valueOf(e.seq), e.eventId.toString(), e.occurredAt.toString(), e.recordedAt.toString(),
-                cell(e.actorType), cell(e.actorId), cell(e.actorIp), cell(e.action), cell(e.resourceType), cell(e.resourceId),
-                cell(e.outcome), cell(e.reason), cell(e.service), cell(e.traceId), HexFormat.of().formatHex(e.hash)) + "\n";
-    }
-
-    /** RFC 4180 quoting, and a leading ' for cells a spreadsheet would run as a formula. */
-    static String cell(String value) {
-        String v = value == null ? "" : value;
-        if (!v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0) {
-            v = "'" + v;
-        }
-        return v.contains(",") || v.contains("\"") || v.contains("\n") || v.contains("\r") || v.startsWith("'")
-                ? "\"" + v.replace("\"", "\"\"") + "\"" : v;
+                Csv.cell(e.actorType), Csv.cell(e.actorId), Csv.cell(e.actorIp), Csv.cell(e.action), Csv.cell(e.resourceType), Csv.cell(e.resourceId),
+                Csv.cell(e.outcome), Csv.cell(e.reason), Csv.cell(e.service), Csv.cell(e.traceId), HexFormat.of().formatHex(e.hash)) + "\n";
     }
 
     private static Instant instant(String name, String value) {
