@@ -5,8 +5,12 @@ import jakarta.inject.Inject;
 
 import com.google.protobuf.Timestamp;
 
+import dev.sekisho.auth.service.AccessReview;
 import dev.sekisho.auth.service.UserDisabling;
+import dev.sekisho.auth.v1.AccessEntry;
 import dev.sekisho.auth.v1.Auth;
+import dev.sekisho.auth.v1.ListAccessRequest;
+import dev.sekisho.auth.v1.ListAccessResponse;
 import dev.sekisho.auth.v1.DisableUserRequest;
 import dev.sekisho.auth.v1.DisableUserResponse;
 import dev.sekisho.auth.v1.IntrospectRequest;
@@ -34,6 +38,9 @@ public class AuthGrpcService implements Auth {
     UserDisabling disabling;
 
     @Inject
+    AccessReview review;
+
+    @Inject
     CurrentIdentityAssociation identities;
 
     /** An inactive token is an answer (active=false with a reason), not an error; only a missing token is one. */
@@ -59,6 +66,18 @@ public class AuthGrpcService implements Auth {
                         caller.hasRole(Permissions.ADMIN)))
                 .map(disabled -> DisableUserResponse.newBuilder().setUserId(disabled.userId())
                         .setWasEnabled(disabled.wasEnabled()).build())
+                .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
+    }
+
+    /** Who holds which reviewed role, and their manager: secrets-service's access review campaigns (audited). */
+    @Override
+    @RolesAllowed({Permissions.AUTH_READ_ACCESS, Permissions.ADMIN})
+    public Uni<ListAccessResponse> listAccess(ListAccessRequest request) {
+        return identities.getDeferredIdentity()
+                .flatMap(caller -> review.read(30, Who.of(caller, "", "")))
+                .map(read -> ListAccessResponse.newBuilder().addAllEntries(read.entries().stream()
+                        .map(e -> AccessEntry.newBuilder().setUserId(e.id()).setUsername(e.username()).setEnabled(e.enabled())
+                                .addAllRoles(e.roles()).setManager(e.manager()).build()).toList()).build())
                 .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
     }
 

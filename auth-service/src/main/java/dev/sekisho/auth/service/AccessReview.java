@@ -44,8 +44,9 @@ public class AccessReview {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AccessReview.class);
     static final List<String> REVIEWED_ROLES = List.of(Permissions.ADMIN, Permissions.OPERATOR, Permissions.AUDITOR);
 
+    /** @param manager who confirms this user's roles in a review campaign (Keycloak user attribute {@code manager}), or empty */
     public record Entry(String id, String username, boolean enabled, List<String> roles, boolean mfaConfigured,
-            Instant lastLogin, Instant created, List<String> flags) {
+            Instant lastLogin, Instant created, List<String> flags, String manager) {
     }
 
     public record Review(Instant generatedAt, int inactiveDays, int users, int flagged, List<Entry> entries) {
@@ -134,11 +135,18 @@ public class AccessReview {
                 flags.add("admin-without-mfa");
             }
             entries.add(new Entry(user.getId(), user.getUsername(), Boolean.TRUE.equals(user.isEnabled()), userRoles, totp,
-                    last, created, flags));
+                    last, created, flags, manager(user)));
         }
         entries.sort(Comparator.comparing(Entry::username));
         int flagged = (int) entries.stream().filter(e -> !e.flags().isEmpty()).count();
         return new Review(now, inactiveDays, entries.size(), flagged, entries);
+    }
+
+    private static String manager(UserRepresentation user) {
+        Map<String, List<String>> attributes = user.getAttributes();
+        List<String> values = attributes == null ? null : attributes.get("manager");
+        String manager = values == null || values.isEmpty() || values.get(0) == null ? "" : values.get(0).strip();
+        return manager.length() > 128 ? "" : manager;
     }
 
     /** Disables the user, ends their Keycloak sessions and denies every access token they hold. */

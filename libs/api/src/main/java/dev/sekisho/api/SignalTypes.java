@@ -19,7 +19,6 @@ public final class SignalTypes {
             Map.entry("auth.service-token.limited", Set.of("client", "ip")),
             Map.entry("auth.user.disabled", Set.of("user")),
             Map.entry("auth.check.denied.burst", Set.of()),
-            Map.entry("auth.permission.changed", Set.of()),
             Map.entry("ratelimit.limited", Set.of()),
             Map.entry("ratelimit.redis.unavailable", Set.of()),
             Map.entry("secret.denied", Set.of()),
@@ -43,6 +42,11 @@ public final class SignalTypes {
             Map.entry("integration.suspended", Set.of("integration")),
             Map.entry("integration.resumed", Set.of("integration")),
             Map.entry("integration.retired", Set.of("integration")),
+            Map.entry("integration.owner.changed", Set.of("integration")),
+            Map.entry("auth.permission.changed", Set.of("change", "resource_type", "actor")),
+            Map.entry("review.started", Set.of("review")),
+            Map.entry("review.closed", Set.of("review")),
+            Map.entry("review.user.flagged", Set.of("review", "user")),
             Map.entry("service.heartbeat", Set.of()));
 
     private SignalTypes() {

@@ -93,6 +93,14 @@ public interface SecretsSettings {
         java.util.List<String> sensitiveDataClasses();
     }
 
+    Reviews reviews();
+
+    interface Reviews {
+        /** How often campaigns past their deadline are looked for and closed (their unconfirmed items acted on). */
+        @WithDefault("1m")
+        Duration checkInterval();
+    }
+
     /** How often last-used times and counts of secrets and API keys are written (aggregated; never per read). */
     @WithDefault("30s")
     Duration usageFlushInterval();

@@ -54,4 +54,8 @@ public class IntegrationEntity {
 
     @Column(name = "state_reason", nullable = false)
     public String stateReason = "";
+
+    /** Why it is suspended when no person decided it: {@code owner_left}, {@code review_unconfirmed}; else empty. */
+    @Column(name = "suspended_for", nullable = false)
+    public String suspendedFor = "";
 }

@@ -71,4 +71,12 @@ public class IntegrationStore {
             return query.getResultList();
         });
     }
+
+    /** The approved and active integrations this user owns, locked: a leaver's, to suspend. */
+    public Uni<List<IntegrationEntity>> lockLiveOwnedBy(String owner) {
+        return Panache.getSession().flatMap(session -> session
+                .createQuery("from IntegrationEntity i where i.owner = :owner and i.state in ('approved', 'active') order by i.id",
+                        IntegrationEntity.class)
+                .setParameter("owner", owner).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList());
+    }
 }

@@ -48,6 +48,9 @@ public class IntegrationsResource {
     public record ReasonBody(@Size(max = 500) String reason) {
     }
 
+    public record OwnerBody(@NotNull @Size(max = 128) String owner, @Size(max = 500) String reason) {
+    }
+
     @Inject
     Integrations integrations;
 
@@ -124,6 +127,14 @@ public class IntegrationsResource {
     @RolesAllowed({Permissions.OPERATOR, Permissions.ADMIN})
     public Uni<Integrations.View> retire(@PathParam("id") String id, @Valid ReasonBody body) {
         return integrations.retire(accessor(), id, body == null ? null : body.reason());
+    }
+
+    /** A new owner; an integration suspended because its owner left is active again under the new one. */
+    @POST
+    @Path("/{id}/owner")
+    @RolesAllowed({Permissions.APPROVER, Permissions.ADMIN})
+    public Uni<Integrations.View> assignOwner(@PathParam("id") String id, @Valid @NotNull OwnerBody body) {
+        return integrations.assignOwner(accessor(), id, body.owner(), body.reason());
     }
 
     private Accessor accessor() {

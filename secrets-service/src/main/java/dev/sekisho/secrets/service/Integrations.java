@@ -58,9 +58,13 @@ public class Integrations {
     }
 
     public record View(String id, String name, String owner, String department, String purpose, List<String> dataClasses,
-            List<String> destinations, String state, String stateReason, int approvalsRequired, List<Approval> approvals,
-            String requestedBy, Instant createdAt, Instant updatedAt) {
+            List<String> destinations, String state, String stateReason, String suspendedFor, int approvalsRequired,
+            List<Approval> approvals, String requestedBy, Instant createdAt, Instant updatedAt) {
     }
+
+    /** Why an integration was suspended without a person deciding it. */
+    public static final String OWNER_LEFT = "owner_left";
+    public static final String REVIEW_UNCONFIRMED = "review_unconfirmed";
 
     /** A credential an integration uses: an API key, its state and its last use. */
     public record Credential(String type, String id, String name, String state, Instant lastUsedAt) {
@@ -224,6 +228,79 @@ public class Integrations {
         }, "integration.retired", Severity.SEVERITY_INFO, "An integration was retired");
     }
 
+    /**
+     * A new owner (approvers, admins): the integration's accountability moves to another person. An integration
+     * suspended because its owner left is active again under its new owner; one suspended by a person stays suspended.
+     */
+    public Uni<View> assignOwner(Accessor who, String id, String owner, String reason) {
+        requireAny(who, "Assigning an owner needs the approver or admin role.", Permissions.APPROVER, Permissions.ADMIN);
+        String why = reason(reason);
+        if (owner == null || !OWNER.matcher(owner).matches()) {
+            return Uni.createFrom().failure(ProblemException.badRequest("owner is a username: 1 to 128 letters, digits, '.', '_', '@' or '-'"));
+        }
+        return Panache.withTransaction(() -> locked(id).chain(row -> {
+            if (State.of(row.state) == State.RETIRED) {
+                throw new ProblemException(ProblemType.CONFLICT, "A retired integration keeps the owner it had.");
+            }
+            if (row.owner.equals(owner)) {
+                throw new ProblemException(ProblemType.CONFLICT, "This integration has this owner already.");
+            }
+            String previous = row.owner;
+            row.owner = owner;
+            row.updatedAt = Instant.now();
+            boolean resumes = State.of(row.state) == State.SUSPENDED && OWNER_LEFT.equals(row.suspendedFor);
+            Uni<Void> done = events.audit("integration.owner.changed", who.who(), "integration", row.id, Outcome.OUTCOME_SUCCESS, why,
+                    Map.of("from", previous, "to", owner, "name", row.name))
+                    .chain(() -> signal("integration.owner.changed", Severity.SEVERITY_INFO, "An integration has a new owner", row));
+            if (resumes) {
+                row.state = State.ACTIVE.text();
+                row.stateReason = "";
+                row.suspendedFor = "";
+                done = done.chain(() -> events.audit("integration.resumed", who.who(), "integration", row.id, Outcome.OUTCOME_SUCCESS,
+                        "a new owner was assigned", Map.of("from", State.SUSPENDED.text(), "name", row.name)))
+                        .chain(() -> signal("integration.resumed", Severity.SEVERITY_INFO, "An integration was resumed", row));
+            }
+            return done.chain(() -> store.approvals(row.id)).map(approvals -> view(row, approvals));
+        }));
+    }
+
+    /**
+     * A leaver: every approved or active integration this user owns is suspended ({@code owner_left}) until a new
+     * owner is assigned. Services only (auth-service, when Keycloak says the user was disabled); idempotent.
+     */
+    public Uni<List<String>> suspendOwnedBy(Accessor who, String owner, String reason) {
+        String why = reason(reason);
+        if (owner == null || !OWNER.matcher(owner).matches()) {
+            return Uni.createFrom().failure(ProblemException.badRequest("owner is a username: 1 to 128 letters, digits, '.', '_', '@' or '-'"));
+        }
+        return Panache.withTransaction(() -> store.lockLiveOwnedBy(owner).chain(rows -> {
+            Uni<Void> all = Uni.createFrom().voidItem();
+            for (IntegrationEntity row : rows) {
+                all = all.chain(() -> suspendLocked(who, row, OWNER_LEFT, why.isEmpty() ? "its owner left" : why));
+            }
+            return all.replaceWith(() -> rows.stream().map(r -> r.id).toList());
+        }));
+    }
+
+    /**
+     * Suspends an integration nobody decided to suspend (its owner left, its review went unconfirmed), in the caller's
+     * transaction, on a row the caller has locked; approved or active ones only.
+     */
+    Uni<Void> suspendLocked(Accessor who, IntegrationEntity row, String cause, String reason) {
+        if (!Set.of(State.APPROVED, State.ACTIVE).contains(State.of(row.state))) {
+            return Uni.createFrom().voidItem();
+        }
+        String was = row.state;
+        row.state = State.SUSPENDED.text();
+        row.stateReason = reason;
+        row.suspendedFor = cause;
+        row.updatedAt = Instant.now();
+        return events.audit("integration.suspended", who.who(), "integration", row.id, Outcome.OUTCOME_SUCCESS, reason,
+                Map.of("from", was, "name", row.name, "cause", cause))
+                .chain(() -> events.signal("integration.suspended", Severity.SEVERITY_WARNING, "An integration was suspended: " + cause,
+                        Map.of("integration", row.id, "name", row.name, "owner", row.owner, "department", row.department, "cause", cause)));
+    }
+
     public Uni<View> get(String id) {
         return Panache.withSession(() -> store.find(checkedId(id)).chain(row -> {
             if (row == null) {
@@ -287,6 +364,7 @@ public class Integrations {
             String was = row.state;
             row.state = to.text();
             row.stateReason = reason;
+            row.suspendedFor = "";
             row.updatedAt = Instant.now();
             return events.audit(action, who.who(), "integration", row.id, Outcome.OUTCOME_SUCCESS, reason, Map.of("from", was, "name", row.name))
                     .chain(() -> signal(action, severity, summary, row))
@@ -377,7 +455,7 @@ public class Integrations {
 
     private static View view(IntegrationEntity row, List<IntegrationApprovalEntity> approvals) {
         return new View(row.id, row.name, row.owner, row.department, row.purpose, row.dataClasses, row.destinations, row.state,
-                row.stateReason, row.approvalsRequired, approvals.stream().map(a -> new Approval(a.approver, a.approvedAt, a.note)).toList(),
+                row.stateReason, row.suspendedFor, row.approvalsRequired, approvals.stream().map(a -> new Approval(a.approver, a.approvedAt, a.note)).toList(),
                 row.requestedBy, row.createdAt, row.updatedAt);
     }
 }

@@ -30,6 +30,10 @@ public final class Permissions {
     public static final String SECRETS_VERIFY_API_KEY = "secrets:verify-api-key";
     /** Revoke an API key (alert playbooks). */
     public static final String SECRETS_REVOKE_API_KEY = "secrets:revoke-api-key";
+    /** Suspend the integrations a leaver owns (auth-service, when Keycloak says a user was disabled). */
+    public static final String SECRETS_SUSPEND_INTEGRATIONS = "secrets:suspend-integrations";
+    /** Read who has which realm role, and their manager (secrets-service, for access review campaigns). */
+    public static final String AUTH_READ_ACCESS = "auth:read-access";
 
     private static final String DECIDE_PREFIX = "ratelimit:decide:";
 
