@@ -146,9 +146,11 @@ class LoginTest {
     }
 
     /** Calls so far of the service's Prometheus timer whose sample lines start so (summed over the rest of the labels). */
+    /** The sum of the samples' values; a value may be followed by an exemplar ({@code 6.0 # {trace_id=...} 1.0 1796237722.5}). */
     private static double timed(String sample) {
         return given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
                 .filter(line -> line.startsWith(sample))
+                .map(line -> line.split(" # ", 2)[0].strip())
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
     }

@@ -3,23 +3,38 @@ package dev.sekisho.auth.client;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import java.time.Duration;
+
 import dev.sekisho.peers.ServiceToken;
+import dev.sekisho.secrets.v1.MutinyIntegrationsGrpc;
 import dev.sekisho.secrets.v1.MutinySecretsGrpc;
+import dev.sekisho.secrets.v1.OwnerLeftRequest;
+import dev.sekisho.secrets.v1.OwnerLeftResponse;
 import dev.sekisho.secrets.v1.VerifyApiKeyRequest;
 import dev.sekisho.secrets.v1.VerifyApiKeyResponse;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.faulttolerance.api.ApplyGuard;
 import io.smallrye.mutiny.Uni;
 
-/** auth-service's calls to secrets-service (API keys at the gateway), with this service's token. */
+/** auth-service's calls to secrets-service (API keys at the gateway, leavers' integrations), with this service's token. */
 @ApplicationScoped
 public class SecretsClient {
 
     @GrpcClient("secrets")
     MutinySecretsGrpc.MutinySecretsStub secrets;
 
+    @GrpcClient("secrets")
+    MutinyIntegrationsGrpc.MutinyIntegrationsStub integrations;
+
     @Inject
     ServiceToken serviceToken;
+
+    /** A leaver: secrets-service suspends the integrations they own. Retried by the caller until it answers. */
+    public Uni<OwnerLeftResponse> suspendOwnedBy(String owner, String reason) {
+        return integrations.withCallCredentials(serviceToken.credentials())
+                .suspendIntegrationsOwnedBy(OwnerLeftRequest.newBuilder().setOwner(owner).setReason(reason).build())
+                .ifNoItem().after(Duration.ofSeconds(10)).fail();
+    }
 
     @ApplyGuard(Guards.API_KEYS)
     public Uni<VerifyApiKeyResponse> verifyApiKey(VerifyApiKeyRequest request) {

@@ -56,6 +56,23 @@ public interface AuthSettings {
     /** How ext_authz's denials are recorded (one record per kind and interval, with a count). */
     GatewayDenials gatewayDenials();
 
+    /** The watch on Keycloak's admin events (permission and configuration changes). */
+    AdminEvents adminEvents();
+
+    interface AdminEvents {
+        /** How often Keycloak is asked for the admin events since the last read. */
+        @WithDefault("5s")
+        Duration interval();
+
+        /** Events read per interval at most; the rest wait for the next. */
+        @WithDefault("100")
+        int batch();
+
+        /** How far back the very first read (no position kept in Redis yet) looks. */
+        @WithDefault("10m")
+        Duration backfill();
+    }
+
     interface GatewayDenials {
         /** The interval after whose end the repeated denials of a kind are recorded as one, with their count. */
         @WithDefault("10s")

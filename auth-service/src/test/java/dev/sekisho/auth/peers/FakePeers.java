@@ -24,7 +24,10 @@ import dev.sekisho.ratelimit.v1.ListPoliciesResponse;
 import dev.sekisho.ratelimit.v1.RateLimiter;
 import dev.sekisho.ratelimit.v1.UnblockRequest;
 import dev.sekisho.ratelimit.v1.UnblockResponse;
+import dev.sekisho.secrets.v1.MutinyIntegrationsGrpc;
 import dev.sekisho.secrets.v1.MutinySecretsGrpc;
+import dev.sekisho.secrets.v1.OwnerLeftRequest;
+import dev.sekisho.secrets.v1.OwnerLeftResponse;
 import dev.sekisho.secrets.v1.VerifyApiKeyRequest;
 import dev.sekisho.secrets.v1.VerifyApiKeyResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
@@ -45,6 +48,8 @@ public final class FakePeers {
     public static final List<AuditEvent> AUDIT = new CopyOnWriteArrayList<>();
     public static final List<SecuritySignal> SIGNALS = new CopyOnWriteArrayList<>();
     public static final Map<String, AtomicInteger> SPENT = new ConcurrentHashMap<>();
+    /** The leavers secrets-service was asked to suspend the integrations of. */
+    public static final List<String> LEAVERS = new CopyOnWriteArrayList<>();
     /** Every gRPC call served by the test instance (see {@link CallRecorder}). */
     public static final List<Call> CALLS = new CopyOnWriteArrayList<>();
 
@@ -156,6 +161,16 @@ public final class FakePeers {
                     ? VerifyApiKeyResponse.newBuilder().setValid(true).setKeyId("key-1").setOwner("integration-1")
                             .addRoles("operator").build()
                     : VerifyApiKeyResponse.newBuilder().setValid(false).setReason("unknown").build());
+        }
+    }
+
+    /** The registry's leaver call: recorded, answered with no integration suspended. */
+    @GrpcService
+    public static class FakeIntegrations extends MutinyIntegrationsGrpc.IntegrationsImplBase {
+        @Override
+        public Uni<OwnerLeftResponse> suspendIntegrationsOwnedBy(OwnerLeftRequest request) {
+            LEAVERS.add(request.getOwner());
+            return Uni.createFrom().item(OwnerLeftResponse.getDefaultInstance());
         }
     }
 

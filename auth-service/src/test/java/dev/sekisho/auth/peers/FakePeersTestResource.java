@@ -22,6 +22,8 @@ public class FakePeersTestResource implements QuarkusTestResourceLifecycleManage
         // ext_authz's denial intervals end when a test says so (GatewayDenials.closeInterval), not on a clock
         config.put("sekisho.auth.gateway-denials.interval", "1h");
         config.put("sekisho.auth.gateway-rate-policy", "gateway-per-subject");
+        // Keycloak's admin events are read every second (5 s in production)
+        config.put("sekisho.auth.admin-events.interval", "1s");
         config.put("quarkus.log.category.\"dev.sekisho.peers\".level", "DEBUG");
         return config;
     }
