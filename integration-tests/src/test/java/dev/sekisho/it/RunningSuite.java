@@ -37,6 +37,8 @@ final class RunningSuite {
         // proxy in front of auth-service would
         return suite.withEnvironment("SEKISHO_AUTH_TRUSTED_PROXIES", "127.0.0.1")
                 .withEnvironment("SEKISHO_SECRETS_TRUSTED_PROXIES", "127.0.0.1")
+                // a review set past its deadline by a test is closed within seconds, not at the next minute
+                .withEnvironment("SEKISHO_SECRETS_REVIEWS_CHECK_INTERVAL", "2s")
                 .withEnvironment("SEKISHO_AUTH_LOGIN_BUDGET_TIMEOUT", "10s")
                 .withEnvironment("SEKISHO_AUTH_KEYCLOAK_TIMEOUT", "10s")
                 .withEnvironment("SEKISHO_AUTH_API_KEYS_TIMEOUT", "10s")
