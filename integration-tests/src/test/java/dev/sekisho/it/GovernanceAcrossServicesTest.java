@@ -160,6 +160,49 @@ class GovernanceAcrossServicesTest {
                 "the alert on bob's unconfirmed roles");
     }
 
+    /** A machine client named by an integration is one of its credentials: suspended with it, at the gateway within a second. */
+    @Test
+    void aServiceClientsTokensStopAtTheGatewayWhileItsIntegrationIsSuspended() {
+        String operator = KeycloakTokens.user(KeycloakTokens.DEMO, KeycloakTokens.DEMO_PASSWORD, KeycloakTokens.DEMO_TOTP);
+        String approver = Registry.approver();
+        String integration = secrets(operator).body(Map.of("name", "it-worker-" + UUID.randomUUID().toString().substring(0, 8),
+                "department", "logistics", "purpose", "the demo integration's worker", "dataClasses", List.of("internal"),
+                "destinations", List.of("wms.example.com"), "serviceClients", List.of("demo-integration")))
+                .post("/v1/integrations").then().statusCode(201).extract().path("id");
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", suite.port(SekishoService.AUTH)).usePlaintext().build();
+        try {
+            secrets(approver).body("{}").post("/v1/integrations/" + integration + "/approve").then().statusCode(200);
+            String token = given().baseUri(suite.url(SekishoService.AUTH)).contentType(ContentType.JSON)
+                    .body(Map.of("client_id", "demo-integration", "client_secret", "demo-integration-dev-secret"))
+                    .post("/v1/auth/service-token").then().statusCode(200).extract().path("access_token");
+            var authz = AuthorizationGrpc.newBlockingStub(channel);
+            assertEquals(0, authz.check(bearer(token)).getStatus().getCode(), "approved: the client's token passes");
+
+            secrets(approver).body(Map.of("reason", "vendor incident")).post("/v1/integrations/" + integration + "/suspend").then()
+                    .statusCode(200);
+            Ports.sleep(1100); // the gateway takes a client's standing as known for a second
+            var refused = authz.check(bearer(token));
+            assertEquals(401, refused.getDeniedResponse().getStatus().getCodeValue(), "suspended: refused at the gateway");
+            assertFalse(refused.getDeniedResponse().getBody().contains(token), "nothing echoed");
+
+            secrets(approver).body("{}").post("/v1/integrations/" + integration + "/resume").then().statusCode(200);
+            Ports.sleep(1100);
+            assertEquals(0, authz.check(bearer(token)).getStatus().getCode(), "resumed: the token passes again");
+        } finally {
+            channel.shutdownNow();
+            secrets(operator).body(Map.of("reason", "test over")).post("/v1/integrations/" + integration + "/retire").then().statusCode(200);
+        }
+    }
+
+    private static CheckRequest bearer(String token) {
+        return CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+                .setSource(AttributeContext.Peer.newBuilder().setAddress(Address.newBuilder()
+                        .setSocketAddress(SocketAddress.newBuilder().setAddress("203.0.113.31").setPortValue(40000))))
+                .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder()
+                        .setMethod("GET").setPath("/api/wms/stock").putHeaders("authorization", "Bearer " + token)))
+                .putContextExtensions("sekisho.required_role", "operator")).build();
+    }
+
     private static List<Map<String, Object>> events(String auditor, Map<String, String> query) {
         return given().baseUri(suite.url(SekishoService.AUDIT)).auth().oauth2(auditor).queryParams(query).queryParam("limit", 100)
                 .get("/v1/audit/events").then().statusCode(200).extract().jsonPath().getList("events");

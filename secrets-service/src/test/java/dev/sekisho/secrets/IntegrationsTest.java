@@ -192,4 +192,68 @@ class IntegrationsTest {
         assertTrue(asOperator().queryParam("state", "proposed").get("/v1/integrations").then().statusCode(200).extract().jsonPath()
                 .<String>getList("state").stream().allMatch("proposed"::equals));
     }
+
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL url;
+
+    /** An integration's service clients are its credentials too: one integration each, and the gateway can ask their standing. */
+    @Test
+    void serviceClientsBelongToOneIntegrationAndTheGatewayLearnsItsStanding() throws Exception {
+        String client = "crm-worker-" + Long.toString(System.nanoTime(), 36);
+        Map<String, Object> body = new java.util.HashMap<>(proposal(name(), List.of("internal")));
+        body.put("serviceClients", List.of(client));
+        String id = asOperator().body(body).post("/v1/integrations").then().statusCode(201)
+                .body("serviceClients", equalTo(List.of(client))).extract().path("id");
+        long integrations = count("select count(*) from integration");
+        Map<String, Object> again = new java.util.HashMap<>(proposal(name(), List.of("internal")));
+        again.put("serviceClients", List.of(client));
+        asOperator().body(again).post("/v1/integrations").then().statusCode(409).contentType("application/problem+json");
+        again.put("serviceClients", List.of("not a client id!"));
+        asOperator().body(again).post("/v1/integrations").then().statusCode(400)
+                .body(org.hamcrest.Matchers.not(containsString("not a client id!")));
+        assertEquals(integrations, count("select count(*) from integration"), "refused proposals write nothing");
+
+        io.grpc.ManagedChannel gateway = GrpcChannels.withToken(url, KeycloakTokens.service("auth"));
+        try {
+            var secrets = dev.sekisho.secrets.v1.SecretsGrpc.newBlockingStub(gateway);
+            var standing = secrets.clientStanding(dev.sekisho.secrets.v1.ClientStandingRequest.newBuilder().setClientId(client).build());
+            assertTrue(standing.getGoverned());
+            assertEquals(id, standing.getIntegrationId());
+            assertEquals("proposed", standing.getState());
+            asApprover().post("/v1/integrations/" + id + "/approve").then().statusCode(200);
+            assertEquals("approved", secrets.clientStanding(dev.sekisho.secrets.v1.ClientStandingRequest.newBuilder().setClientId(client)
+                    .build()).getState());
+            assertFalse(secrets.clientStanding(dev.sekisho.secrets.v1.ClientStandingRequest.newBuilder().setClientId("nobody-" + client)
+                    .build()).getGoverned(), "a client no integration names is not governed here");
+        } finally {
+            gateway.shutdownNow();
+        }
+        var flows = given().auth().oauth2(KeycloakTokens.auditor()).get("/v1/integrations/flows").then().statusCode(200).extract().jsonPath();
+        assertEquals("service-client", flows.getString("flows.find { it.integrationId == '" + id + "' }.credentials.find { it.id == '"
+                + client + "' }.type"));
+    }
+
+    /** Here as at the gateway: a governed client's machine tokens are refused while its integration is suspended. */
+    @Test
+    void aServiceClientsTokensAreRefusedHereWhileItsIntegrationIsSuspended() {
+        Map<String, Object> body = new java.util.HashMap<>(proposal(name(), List.of("internal")));
+        body.put("serviceClients", List.of("demo-integration"));
+        String id = asOperator().body(body).post("/v1/integrations").then().statusCode(201).extract().path("id");
+        try {
+            asApprover().post("/v1/integrations/" + id + "/approve").then().statusCode(200);
+            String machine = given().contentType("application/x-www-form-urlencoded").formParam("grant_type", "client_credentials")
+                    .formParam("client_id", "demo-integration").formParam("client_secret", "demo-integration-dev-secret")
+                    .post(dev.sekisho.testing.servers.SharedServers.keycloak() + "/realms/sekisho/protocol/openid-connect/token")
+                    .then().statusCode(200).extract().path("access_token");
+            given().auth().oauth2(machine).get("/v1/integrations/" + id).then().statusCode(200);
+            asApprover().body(Map.of("reason", "vendor incident")).post("/v1/integrations/" + id + "/suspend").then().statusCode(200);
+            dev.sekisho.testing.servers.Ports.sleep(1100); // a client's standing is taken as known for a second
+            given().auth().oauth2(machine).get("/v1/integrations/" + id).then().statusCode(401);
+            asApprover().post("/v1/integrations/" + id + "/resume").then().statusCode(200);
+            dev.sekisho.testing.servers.Ports.sleep(1100);
+            given().auth().oauth2(machine).get("/v1/integrations/" + id).then().statusCode(200);
+        } finally {
+            asOperator().body(Map.of("reason", "test over")).post("/v1/integrations/" + id + "/retire").then().statusCode(200);
+        }
+    }
 }

@@ -6,6 +6,8 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 
 import dev.sekisho.peers.ServiceToken;
+import dev.sekisho.secrets.v1.ClientStandingRequest;
+import dev.sekisho.secrets.v1.ClientStandingResponse;
 import dev.sekisho.secrets.v1.MutinyIntegrationsGrpc;
 import dev.sekisho.secrets.v1.MutinySecretsGrpc;
 import dev.sekisho.secrets.v1.OwnerLeftRequest;
@@ -28,6 +30,13 @@ public class SecretsClient {
 
     @Inject
     ServiceToken serviceToken;
+
+    /** Whether a machine token's client is an integration's, and where that integration stands (ext_authz). */
+    @ApplyGuard(Guards.API_KEYS)
+    public Uni<ClientStandingResponse> clientStanding(String clientId) {
+        return secrets.withCallCredentials(serviceToken.credentials()).clientStanding(ClientStandingRequest.newBuilder()
+                .setClientId(clientId).build());
+    }
 
     /** A leaver: secrets-service suspends the integrations they own. Retried by the caller until it answers. */
     public Uni<OwnerLeftResponse> suspendOwnedBy(String owner, String reason) {

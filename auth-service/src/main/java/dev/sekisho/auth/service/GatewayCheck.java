@@ -19,12 +19,14 @@ import dev.sekisho.peers.CallerContext;
 import dev.sekisho.peers.SecurityEvents.Who;
 import dev.sekisho.ratelimit.v1.CheckRequest;
 import dev.sekisho.ratelimit.v1.Key;
+import dev.sekisho.secrets.v1.ClientStandingResponse;
 import dev.sekisho.secrets.v1.VerifyApiKeyRequest;
 import io.smallrye.mutiny.Uni;
 
 /**
- * A gateway's question, "may this request pass?", as ext_authz asks it: a valid bearer token (the suite's verifier)
- * or a valid API key (secrets-service), the route's required role when it names one, and, when configured, the
+ * A gateway's question, "may this request pass?", as ext_authz asks it: a valid bearer token (the suite's verifier;
+ * a machine token of an integration's service client only while that integration is approved or active) or a valid
+ * API key (secrets-service), the route's required role when it names one, and, when configured, the
  * caller's rate budget. Every denial is audited (what the caller sent is never quoted back, nor recorded).
  */
 @ApplicationScoped
@@ -48,6 +50,12 @@ public class GatewayCheck {
 
     @Inject
     GatewayDenials denials;
+
+    /** How long a service client's standing (its integration's state) is taken as known. */
+    static final java.time.Duration STANDING_FOR = java.time.Duration.ofSeconds(1);
+    /** Keyed by verified tokens' client ids only, so bounded by the realm's clients; capped all the same. */
+    private final com.github.benmanes.caffeine.cache.Cache<String, ClientStandingResponse> standings =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().expireAfterWrite(STANDING_FOR).maximumSize(10_000).build();
 
     /**
      * What the gateway saw: the credentials, where it says the request came from ({@code claimedIp}), where it goes
@@ -77,8 +85,10 @@ public class GatewayCheck {
     public Uni<Verdict> check(Request request) {
         Uni<Caller> caller;
         if (request.bearer() != null) {
-            caller = verifier.verify(request.bearer())
-                    .map(t -> new Caller(t.subject(), t.username(), t.roles(), t.clientId(), "bearer"));
+            caller = verifier.verify(request.bearer()).flatMap(t -> {
+                Caller who = new Caller(t.subject(), t.username(), t.roles(), t.clientId(), "bearer");
+                return t.isServiceAccount() ? governed(who) : Uni.createFrom().item(who);
+            });
         } else if (request.apiKey() != null && !request.apiKey().isBlank()) {
             caller = verifyApiKey(request.apiKey(), request.claimedIp());
         } else {
@@ -101,6 +111,24 @@ public class GatewayCheck {
                     return deny(request, null, ProblemType.UNAVAILABLE, "Authorization cannot be decided right now.",
                             "unavailable: " + e.getClass().getSimpleName(), Map.of("Retry-After", "1"));
                 });
+    }
+
+    /**
+     * A machine token whose client is an integration's service client passes only while that integration is approved
+     * or active. The answer is kept for {@link #STANDING_FOR} per client (bounded), so that a suspension refuses the
+     * client's tokens everywhere within a second without a call to secrets-service on every request.
+     */
+    private Uni<Caller> governed(Caller who) {
+        ClientStandingResponse known = standings.getIfPresent(who.client());
+        Uni<ClientStandingResponse> standing = known != null ? Uni.createFrom().item(known)
+                : Uni.createFrom().deferred(() -> secrets.clientStanding(who.client())).emitOn(CallerContext.current())
+                        .invoke(answer -> standings.put(who.client(), answer));
+        return standing.map(s -> {
+            if (s.getGoverned() && !(s.getState().equals("approved") || s.getState().equals("active"))) {
+                throw new InvalidToken("its integration is " + s.getState());
+            }
+            return who;
+        });
     }
 
     private Uni<Caller> verifyApiKey(String apiKey, String ip) {

@@ -24,6 +24,8 @@ import dev.sekisho.ratelimit.v1.ListPoliciesResponse;
 import dev.sekisho.ratelimit.v1.RateLimiter;
 import dev.sekisho.ratelimit.v1.UnblockRequest;
 import dev.sekisho.ratelimit.v1.UnblockResponse;
+import dev.sekisho.secrets.v1.ClientStandingRequest;
+import dev.sekisho.secrets.v1.ClientStandingResponse;
 import dev.sekisho.secrets.v1.MutinyIntegrationsGrpc;
 import dev.sekisho.secrets.v1.MutinySecretsGrpc;
 import dev.sekisho.secrets.v1.OwnerLeftRequest;
@@ -161,6 +163,12 @@ public final class FakePeers {
                     ? VerifyApiKeyResponse.newBuilder().setValid(true).setKeyId("key-1").setOwner("integration-1")
                             .addRoles("operator").build()
                     : VerifyApiKeyResponse.newBuilder().setValid(false).setReason("unknown").build());
+        }
+
+        /** No client is an integration's here: machine tokens are judged as any service's. */
+        @Override
+        public Uni<ClientStandingResponse> clientStanding(ClientStandingRequest request) {
+            return Uni.createFrom().item(ClientStandingResponse.newBuilder().setGoverned(false).build());
         }
     }
 

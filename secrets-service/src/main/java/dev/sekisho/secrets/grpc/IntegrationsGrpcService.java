@@ -47,7 +47,7 @@ public class IntegrationsGrpcService implements dev.sekisho.secrets.v1.Integrati
     @RolesAllowed({Permissions.OPERATOR, Permissions.ADMIN})
     public Uni<Integration> proposeIntegration(ProposeIntegrationRequest r) {
         return call(who -> integrations.propose(who, new Integrations.NewIntegration(r.getName(), r.getOwner(), r.getDepartment(),
-                r.getPurpose(), r.getDataClassesList(), r.getDestinationsList())));
+                r.getPurpose(), r.getDataClassesList(), r.getDestinationsList(), r.getServiceClientsList())));
     }
 
     @Override
@@ -132,7 +132,8 @@ public class IntegrationsGrpcService implements dev.sekisho.secrets.v1.Integrati
 
     static Integration integration(Integrations.View v) {
         Integration.Builder out = Integration.newBuilder().setId(v.id()).setName(v.name()).setOwner(v.owner()).setDepartment(v.department())
-                .setPurpose(v.purpose()).addAllDataClasses(v.dataClasses()).addAllDestinations(v.destinations()).setState(v.state())
+                .setPurpose(v.purpose()).addAllDataClasses(v.dataClasses()).addAllDestinations(v.destinations())
+                .addAllServiceClients(v.serviceClients()).setState(v.state())
                 .setStateReason(nz(v.stateReason())).setSuspendedFor(nz(v.suspendedFor())).setApprovalsRequired(v.approvalsRequired())
                 .setRequestedBy(v.requestedBy()).setCreatedAt(timestamp(v.createdAt())).setUpdatedAt(timestamp(v.updatedAt()));
         for (Integrations.Approval a : v.approvals()) {

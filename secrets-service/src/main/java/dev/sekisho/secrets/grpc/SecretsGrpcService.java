@@ -18,6 +18,8 @@ import dev.sekisho.secrets.service.ApiKeys;
 import dev.sekisho.secrets.service.SecretsVault;
 import dev.sekisho.secrets.service.Tokenizer;
 import dev.sekisho.secrets.service.Transit;
+import dev.sekisho.secrets.v1.ClientStandingRequest;
+import dev.sekisho.secrets.v1.ClientStandingResponse;
 import dev.sekisho.secrets.v1.DataKeyRequest;
 import dev.sekisho.secrets.v1.DataKeyResponse;
 import dev.sekisho.secrets.v1.DecryptRequest;
@@ -71,6 +73,9 @@ public class SecretsGrpcService implements Secrets {
     ApiKeys apiKeys;
 
     @Inject
+    dev.sekisho.secrets.service.Integrations integrations;
+
+    @Inject
     Transit transit;
 
     @Inject
@@ -100,6 +105,14 @@ public class SecretsGrpcService implements Secrets {
                 .map(v -> VerifyApiKeyResponse.newBuilder().setValid(v.valid()).setKeyId(v.id()).setOwner(v.owner())
                         .addAllRoles(v.scopes()).setReason(v.reason()).build())
                 .onFailure(ProblemException.class).transform(e -> GrpcProblems.toStatus((ProblemException) e));
+    }
+
+    /** The gateway's question for a machine token: is its client an integration's, and where does that stand? */
+    @Override
+    @RolesAllowed(Permissions.SECRETS_VERIFY_API_KEY)
+    public Uni<ClientStandingResponse> clientStanding(ClientStandingRequest request) {
+        return integrations.standing(request.getClientId()).map(s -> ClientStandingResponse.newBuilder().setGoverned(s.governed())
+                .setIntegrationId(s.integrationId()).setState(s.state()).build());
     }
 
     /** Alert playbooks revoke a key they caught misbehaving. */

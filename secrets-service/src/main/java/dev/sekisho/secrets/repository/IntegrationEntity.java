@@ -37,6 +37,11 @@ public class IntegrationEntity {
     @Column(nullable = false)
     public List<String> destinations;
 
+    /** The Keycloak clients whose machine tokens it uses. */
+    @Convert(converter = CommaList.class)
+    @Column(name = "service_clients", nullable = false)
+    public List<String> serviceClients = List.of();
+
     @Column(nullable = false)
     public String state;
 

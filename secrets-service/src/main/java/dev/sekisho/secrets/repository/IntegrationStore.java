@@ -79,4 +79,12 @@ public class IntegrationStore {
                         IntegrationEntity.class)
                 .setParameter("owner", owner).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList());
     }
+
+    /** The live (not retired) integrations that name this Keycloak client among their service clients. */
+    public Uni<List<IntegrationEntity>> liveWithClient(String clientId) {
+        return Panache.getSession().flatMap(session -> session
+                .createNativeQuery("select * from integration where state <> 'retired' and ? = any(string_to_array(service_clients, ','))",
+                        IntegrationEntity.class)
+                .setParameter(1, clientId).getResultList());
+    }
 }

@@ -39,7 +39,7 @@ public class IntegrationsResource {
 
     public record ProposeBody(@NotNull @Size(max = 64) String name, @Size(max = 128) String owner, @NotNull @Size(max = 128) String department,
             @NotNull @Size(max = 1024) String purpose, @NotNull @Size(min = 1, max = 16) List<String> dataClasses,
-            @NotNull @Size(min = 1, max = 32) List<String> destinations) {
+            @NotNull @Size(min = 1, max = 32) List<String> destinations, @Size(max = 8) List<String> serviceClients) {
     }
 
     public record NoteBody(@Size(max = 500) String note) {
@@ -67,7 +67,7 @@ public class IntegrationsResource {
     @RolesAllowed({Permissions.OPERATOR, Permissions.ADMIN})
     public Uni<Response> propose(@Valid @NotNull ProposeBody body) {
         return integrations.propose(accessor(), new Integrations.NewIntegration(body.name(), body.owner(), body.department(), body.purpose(),
-                body.dataClasses(), body.destinations())).map(view -> Response.status(Response.Status.CREATED).entity(view).build());
+                body.dataClasses(), body.destinations(), body.serviceClients())).map(view -> Response.status(Response.Status.CREATED).entity(view).build());
     }
 
     @GET

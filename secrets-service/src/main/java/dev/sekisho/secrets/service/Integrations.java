@@ -51,15 +51,24 @@ public class Integrations {
     }
 
     public record NewIntegration(String name, String owner, String department, String purpose, List<String> dataClasses,
-            List<String> destinations) {
+            List<String> destinations, List<String> serviceClients) {
+
+        public NewIntegration(String name, String owner, String department, String purpose, List<String> dataClasses,
+                List<String> destinations) {
+            this(name, owner, department, purpose, dataClasses, destinations, List.of());
+        }
+    }
+
+    /** Whether a Keycloak client is a live integration's service client, and that integration's id and state. */
+    public record Standing(boolean governed, String integrationId, String state) {
     }
 
     public record Approval(String approver, Instant approvedAt, String note) {
     }
 
     public record View(String id, String name, String owner, String department, String purpose, List<String> dataClasses,
-            List<String> destinations, String state, String stateReason, String suspendedFor, int approvalsRequired,
-            List<Approval> approvals, String requestedBy, Instant createdAt, Instant updatedAt) {
+            List<String> destinations, List<String> serviceClients, String state, String stateReason, String suspendedFor,
+            int approvalsRequired, List<Approval> approvals, String requestedBy, Instant createdAt, Instant updatedAt) {
     }
 
     /** Why an integration was suspended without a person deciding it. */
@@ -86,6 +95,8 @@ public class Integrations {
     private static final Pattern HOST = Pattern.compile(
             "(?=.{1,253}(:|$))[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(:[0-9]{1,5})?");
     private static final Pattern OWNER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}");
+    private static final Pattern CLIENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
+    static final int MAX_CLIENTS = 8;
 
     @Inject
     IntegrationStore store;
@@ -120,10 +131,16 @@ public class Integrations {
 
     public Uni<View> propose(Accessor who, NewIntegration request) {
         validate(request);
-        return Panache.withTransaction(() -> store.nameTaken(request.name()).chain(taken -> {
+        List<String> clients = request.serviceClients() == null ? List.of() : List.copyOf(new java.util.TreeSet<>(request.serviceClients()));
+        return Panache.withTransaction(() -> store.nameTaken(request.name()).chain(taken -> clientsTaken(clients).map(clientTaken -> {
             if (taken) {
                 throw new ProblemException(ProblemType.CONFLICT, "An integration of this name exists (retire it to free the name).");
             }
+            if (clientTaken) {
+                throw new ProblemException(ProblemType.CONFLICT, "A service client belongs to one live integration at a time.");
+            }
+            return true;
+        })).chain(ok -> {
             Instant now = Instant.now();
             IntegrationEntity row = new IntegrationEntity();
             row.id = ApiKeys.randomId();
@@ -133,6 +150,7 @@ public class Integrations {
             row.purpose = request.purpose().strip();
             row.dataClasses = List.copyOf(new java.util.TreeSet<>(request.dataClasses()));
             row.destinations = List.copyOf(request.destinations());
+            row.serviceClients = clients;
             row.state = State.PROPOSED.text();
             row.approvalsRequired = row.dataClasses.stream().anyMatch(sensitive::contains) ? 2 : 1;
             row.requestedBy = who.name();
@@ -144,6 +162,7 @@ public class Integrations {
             attributes.put("department", row.department);
             attributes.put("data_classes", String.join(",", row.dataClasses));
             attributes.put("destinations", String.join(",", row.destinations));
+            attributes.put("service_clients", String.join(",", row.serviceClients));
             attributes.put("approvals_required", String.valueOf(row.approvalsRequired));
             return store.add(row)
                     .chain(() -> events.audit("integration.proposed", who.who(), "integration", row.id, Outcome.OUTCOME_SUCCESS, "", attributes))
@@ -339,8 +358,11 @@ public class Integrations {
             List<Flow> flows = new ArrayList<>();
             Map<String, Map<String, List<String>>> byClass = new java.util.TreeMap<>();
             for (IntegrationEntity row : rows) {
-                List<Credential> credentials = keys.stream().filter(k -> row.id.equals(k.integrationId))
-                        .map(k -> new Credential("api-key", k.id, k.name, ApiKeys.state(k, now), k.lastUsedAt)).toList();
+                List<Credential> credentials = new ArrayList<>(keys.stream().filter(k -> row.id.equals(k.integrationId))
+                        .map(k -> new Credential("api-key", k.id, k.name, ApiKeys.state(k, now), k.lastUsedAt)).toList());
+                for (String client : row.serviceClients) {
+                    credentials.add(new Credential("service-client", client, client, usable(row.state) ? "active" : "refused", null));
+                }
                 flows.add(new Flow(row.id, row.name, row.owner, row.department, row.state, row.dataClasses, row.destinations, credentials));
                 for (String dataClass : row.dataClasses) {
                     for (String destination : row.destinations) {
@@ -352,6 +374,31 @@ public class Integrations {
             return new Flows(now, List.copyOf(flows), byClass);
         })))).call(f -> Panache.withTransaction(() -> events.audit("integration.flows.read", who.who(), "report", "flows",
                 Outcome.OUTCOME_SUCCESS, "", Map.of("integrations", String.valueOf(f.flows().size())))));
+    }
+
+    /**
+     * The gateway's question for a machine token: is its client an integration's, and may it be used now (approved or
+     * active)? A client no live integration names is not governed here.
+     */
+    public Uni<Standing> standing(String clientId) {
+        if (clientId == null || !CLIENT.matcher(clientId).matches()) {
+            return Uni.createFrom().item(new Standing(false, "", ""));
+        }
+        return Panache.withSession(() -> store.liveWithClient(clientId)).map(rows -> rows.isEmpty() ? new Standing(false, "", "")
+                : new Standing(true, rows.get(0).id, rows.get(0).state));
+    }
+
+    /** Whether credentials of an integration in this state may be used. */
+    static boolean usable(String state) {
+        return state.equals(State.APPROVED.text()) || state.equals(State.ACTIVE.text());
+    }
+
+    private Uni<Boolean> clientsTaken(List<String> clients) {
+        Uni<Boolean> taken = Uni.createFrom().item(false);
+        for (String client : clients) {
+            taken = taken.chain(before -> before ? Uni.createFrom().item(true) : store.liveWithClient(client).map(rows -> !rows.isEmpty()));
+        }
+        return taken;
     }
 
     private Uni<View> transition(Accessor who, String id, State from, State to, String reason,
@@ -424,6 +471,10 @@ public class Integrations {
             throw ProblemException.badRequest("dataClasses must name one or more of the configured data classes: "
                     + String.join(", ", new java.util.TreeSet<>(dataClasses)));
         }
+        if (r.serviceClients() != null && (r.serviceClients().size() > MAX_CLIENTS
+                || r.serviceClients().stream().anyMatch(c -> c == null || !CLIENT.matcher(c).matches()))) {
+            throw ProblemException.badRequest("serviceClients must be at most " + MAX_CLIENTS + " Keycloak client ids");
+        }
         if (r.destinations() == null || r.destinations().isEmpty() || r.destinations().size() > 32
                 || r.destinations().stream().anyMatch(d -> d == null || !HOST.matcher(d).matches())) {
             throw ProblemException.badRequest("destinations must be 1 to 32 host names (with an optional :port)");
@@ -454,7 +505,7 @@ public class Integrations {
     }
 
     private static View view(IntegrationEntity row, List<IntegrationApprovalEntity> approvals) {
-        return new View(row.id, row.name, row.owner, row.department, row.purpose, row.dataClasses, row.destinations, row.state,
+        return new View(row.id, row.name, row.owner, row.department, row.purpose, row.dataClasses, row.destinations, row.serviceClients, row.state,
                 row.stateReason, row.suspendedFor, row.approvalsRequired, approvals.stream().map(a -> new Approval(a.approver, a.approvedAt, a.note)).toList(),
                 row.requestedBy, row.createdAt, row.updatedAt);
     }

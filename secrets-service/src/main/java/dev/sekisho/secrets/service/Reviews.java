@@ -109,8 +109,9 @@ public class Reviews {
                 campaign.note = why;
                 List<ReviewItemEntity> items = new ArrayList<>();
                 for (IntegrationEntity row : reviewed) {
-                    List<String> credentials = keys.stream().filter(k -> row.id.equals(k.integrationId) && !"revoked".equals(ApiKeys.state(k, now)))
-                            .map(k -> k.id).toList();
+                    List<String> credentials = new ArrayList<>(keys.stream().filter(k -> row.id.equals(k.integrationId)
+                            && !"revoked".equals(ApiKeys.state(k, now))).map(k -> "apikey:" + k.id).toList());
+                    row.serviceClients.forEach(client -> credentials.add("client:" + client));
                     items.add(item(campaign.id, "integration", row.id, row.name, row.owner, credentials));
                 }
                 for (AccessEntry user : users) {
