@@ -89,6 +89,7 @@ class AdminEventWatchTest {
                         && s.getLabelsOrDefault("change", "").equals("role.granted") && s.getLabelsOrDefault("target", "").equals(username))
                         .findFirst(), "the grant signalled");
                 assertEquals("operator", signal.getLabelsOrDefault("roles", ""));
+                assertEquals(username, signal.getLabelsOrDefault("user", ""), "the person the change is about, as rules and inhibitions name people");
                 assertTrue(signal.getLabelsOrDefault("hour_utc", "").matches("[0-2][0-9]"), "rules can ask for office hours");
                 assertFalse(signal.getLabelsOrDefault("actor", "").isEmpty());
 

@@ -39,6 +39,8 @@ final class RunningSuite {
                 .withEnvironment("SEKISHO_SECRETS_TRUSTED_PROXIES", "127.0.0.1")
                 // a review set past its deadline by a test is closed within seconds, not at the next minute
                 .withEnvironment("SEKISHO_SECRETS_REVIEWS_CHECK_INTERVAL", "2s")
+                // Keycloak's admin events read every second (5 s in production)
+                .withEnvironment("SEKISHO_AUTH_ADMIN_EVENTS_INTERVAL", "1s")
                 .withEnvironment("SEKISHO_AUTH_LOGIN_BUDGET_TIMEOUT", "10s")
                 .withEnvironment("SEKISHO_AUTH_KEYCLOAK_TIMEOUT", "10s")
                 .withEnvironment("SEKISHO_AUTH_API_KEYS_TIMEOUT", "10s")

@@ -190,6 +190,11 @@ public class AdminEventWatch {
         labels.put("resource_type", nz(event.getResourceType()).toLowerCase(Locale.ROOT));
         labels.put("actor", actor.id().isEmpty() ? "unknown" : actor.id());
         labels.put("target", target);
+        if (change.targetType().equals("user")) {
+            // the person the change is about, as every other signal names a person: inhibition rules that compare
+            // `user` keep an admin grant's alert from silencing alerts about somebody else
+            labels.put("user", target);
+        }
         labels.put("roles", String.join(",", change.roles()));
         labels.put("hour_utc", String.format(Locale.ROOT, "%02d", at.getHour()));
         labels.put("weekday", at.getDayOfWeek().name().substring(0, 3).toLowerCase(Locale.ROOT));
